@@ -1,0 +1,71 @@
+"""The result of one hypothesis test and the table of an experiment's results with BH-adjusted p."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+TABLE_COLUMNS = [
+    "name",
+    "effect",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adjusted",
+    "reject",
+    "reject_adjusted",
+    "alpha",
+    "method",
+    "n",
+]
+
+
+@dataclass(frozen=True)
+class HypothesisResult:
+    """One test: effect (> 0 in the hypothesis' direction), its CI, one-sided p and decision.
+
+    `reject` is `p_value < alpha`; `n` counts independent units (seeds); `extra` holds secondary
+    statistics (component effects, resiliency, LSV, Fleiss' kappa, the smallest attainable p).
+    """
+
+    name: str
+    effect: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    reject: bool
+    method: str
+    n: int
+    alpha: float = 0.05
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (floats, bools, str, nested dicts) for hypotheses.json."""
+        return asdict(self)
+
+
+def results_table(results: Sequence[HypothesisResult]) -> pd.DataFrame:
+    """One row per result, with Benjamini-Hochberg adjusted p-values across the results.
+
+    `p_adjusted` controls the false discovery rate over the hypotheses of one experiment;
+    `reject_adjusted` is `p_adjusted < alpha` (each result's own alpha).
+    """
+    if not results:
+        raise ValueError("results is empty: nothing to tabulate")
+    names = [r.name for r in results]
+    if len(set(names)) != len(names):
+        raise ValueError(f"results has duplicate names {names}")
+    for r in results:
+        if not (0.0 <= r.p_value <= 1.0) or math.isnan(r.p_value):
+            raise ValueError(f"result {r.name!r} has p_value {r.p_value!r} outside [0, 1]")
+    rows = [{k: v for k, v in r.to_dict().items() if k != "extra"} for r in results]
+    table = pd.DataFrame(rows)
+    p_adj = multipletests(table["p_value"].to_numpy(), method="fdr_bh")[1]
+    table["p_adjusted"] = p_adj
+    table["reject_adjusted"] = table["p_adjusted"] < table["alpha"]
+    return table[TABLE_COLUMNS]

@@ -1,0 +1,219 @@
+"""RLlib multi-agent environment around `MarketSimulator` (thin adapter: spaces, obs, rewards)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pandas as pd
+from ray.rllib.env.multi_agent_env import MultiAgentEnv
+
+from market.config import AgentSpec, EnvConfig
+from market.observation import OBS_CLIP, OBS_DIM, horizons, observations
+from market.rewards import RewardWeights, shaped_rewards
+from market.simulator import MarketSimulator
+
+ACTION_TO_SIDE = (0, 1, -1)  # Discrete(3): 0 HOLD, 1 BUY, 2 SELL -> simulator -1/0/+1
+
+
+class MultiAgentMarketEnv(MultiAgentEnv):
+    """RL traders in a limit-order-book market with rule-based background traders and stress events.
+
+    `MultiAgentMarketEnv()` has three RL agents, "momentum", "mean_reversion" and "adaptive"
+    (style = name), 100 background traders and 1000-step episodes; `config` (dict, all keys
+    optional) is `{"seed", "episode_length", "market", "agents", "events"}` (market/config.py).
+
+    ## Action Space
+    `Discrete(3)` per agent: 0 HOLD, 1 BUY, 2 SELL a market order of `order_size` shares
+    (immediate-or-cancel; an unfilled rest is dropped). An order that would take |position| above
+    `max_position` is executed as HOLD and recorded as action 0 in `agent_record()`.
+
+    ## Observation Space
+    `Box(-10, 10, (15,), float32)` per agent; every entry is clipped to [-10, 10].
+    REF_VOL = 5e-5 (a reference per-step log-return volatility); p0 = initial price.
+
+    | idx | name         | meaning                                                              |
+    |-----|--------------|----------------------------------------------------------------------|
+    | 0   | ret_h1       | log-mid return over horizon h1 / (REF_VOL * sqrt(h1))                |
+    | 1   | ret_h2       | same over horizon h2                                                 |
+    | 2   | ret_h3       | same over horizon h3                                                 |
+    | 3   | ma_deviation | (log mid - EMA(log mid, span 10)) / (REF_VOL * sqrt(10))             |
+    | 4   | volatility   | EWMA of |one-step log return| / REF_VOL                              |
+    | 5   | spread       | (best ask - best bid) / mid in units of 10 bps (10 if a side empty)  |
+    | 6   | imbalance    | (bid depth - ask depth) / (bid + ask depth), top 5 levels, in [-1, 1]|
+    | 7   | depth        | top-5 depth of both sides / 500 shares                               |
+    | 8   | volume       | shares traded in the last step / 50                                  |
+    | 9   | flow         | signed taker volume / volume of the last step, in [-1, 1]            |
+    | 10  | price_level  | 100 * log(mid / p0) (1% above the initial price -> 1)               |
+    | 11  | position     | shares held / max_position, in [-1, 1]                               |
+    | 12  | cash         | cash change since start / (max_position * p0)                        |
+    | 13  | pnl          | mark-to-market PnL / (max_position * p0 * 1%)                        |
+    | 14  | time         | step / episode_length, in [0, 1]                                     |
+
+    Horizons (h1, h2, h3) give each style its emphasis: momentum (5, 20, 50), mean_reversion
+    (1, 5, 20), adaptive (1, 10, 50).
+
+    ## Rewards
+    Base: the step change of the agent's mark-to-market PnL in units of one order's value moving
+    10 bps (`order_size * p0 * tick_size * 1e-3`); crossing the spread therefore costs at once.
+    momentum: base + trend_weight * position/max_position * tanh(obs[1]) (trend-following prior);
+    mean_reversion: base - inventory_penalty * (position/max_position)**2 (inventory penalty);
+    adaptive: base - risk_aversion * base**2 (risk-adjusted, mean-variance PnL).
+
+    ## Episode End
+    No termination. Truncation after `episode_length` steps: every agent then gets its final
+    observation and reward with `truncateds[agent] = True` and `truncateds["__all__"] = True`.
+
+    ## Reproducibility
+    `reset(seed=s)` seeds everything first; the same seed and actions give identical
+    observations, rewards and records. Background randomness does not depend on RL actions.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self.env_config = EnvConfig.from_dict(config)
+        self.episode_length = self.env_config.episode_length
+        self.simulator = MarketSimulator(
+            self.env_config.market, events=self.env_config.events, agents=self.env_config.agents
+        )
+        self._specs: dict[str, AgentSpec] = {}
+        # RLlib types these AgentID-keyed and Optional; ours are str-keyed and never None.
+        self.possible_agents: list[str] = []  # type: ignore[assignment]
+        self.agents: list[str] = []  # type: ignore[assignment]
+        self.observation_spaces: dict[str, gym.Space] = {}  # type: ignore[assignment]
+        self.action_spaces: dict[str, gym.Space] = {}  # type: ignore[assignment]
+        for spec in self.env_config.agents:
+            self._register(spec)
+        self._seeder = np.random.default_rng(self.env_config.seed)
+        self._seeded_once = False
+        self._last_pnl = np.zeros(0)
+        self._started = False
+        self._sync_agents()
+
+    def _register(self, spec: AgentSpec) -> None:
+        self._specs[spec.name] = spec
+        self.possible_agents.append(spec.name)
+        self.observation_spaces[spec.name] = gym.spaces.Box(
+            -OBS_CLIP, OBS_CLIP, (OBS_DIM,), np.float32
+        )
+        self.action_spaces[spec.name] = gym.spaces.Discrete(3)
+
+    # ------------------------------------------------------------------ gym API
+    def reset(  # type: ignore[override]  # RLlib's multi-agent signature, not gymnasium's
+        self, *, seed: int | None = None, options: dict | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Start an episode; `seed` (else the config seed on first reset) makes it reproducible."""
+        if seed is not None:
+            episode_seed = int(seed)
+            self._seeder = np.random.default_rng([episode_seed, 1])
+        elif not self._seeded_once and self.env_config.seed is not None:
+            episode_seed = self.env_config.seed
+            self._seeder = np.random.default_rng([episode_seed, 1])
+        else:
+            episode_seed = int(self._seeder.integers(2**62))
+        self._seeded_once = True
+        self.simulator.reset(episode_seed)
+        self.agents = list(self.possible_agents)
+        self._last_pnl = np.zeros(len(self.agents))
+        self._sync_agents()
+        self._started = True
+        return self._observations(), {name: {} for name in self.agents}
+
+    def step(  # type: ignore[override]  # RLlib's multi-agent signature, not gymnasium's
+        self, action_dict: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """Execute the agents' actions (missing agents HOLD), advance one market step."""
+        if not self._started:
+            raise RuntimeError("call reset() before step()")
+        sides: dict[str, int] = {}
+        for name, action in action_dict.items():
+            if name not in self._specs or name not in self.agents:
+                raise KeyError(f"unknown agent {name!r}; agents: {self.agents}")
+            a = int(action)
+            if not 0 <= a <= 2 or a != action:
+                raise ValueError(f"action[{name!r}]={action!r}: must be 0 HOLD, 1 BUY or 2 SELL")
+            sides[name] = ACTION_TO_SIDE[a]
+        sim = self.simulator
+        sim.step(sides)
+        obs = self._observations()
+        rewards = self._rewards(obs)
+        done = sim.step_count >= self.episode_length
+        truncateds = {name: done for name in self.agents}
+        truncateds["__all__"] = done
+        terminateds = {name: False for name in self.agents}
+        terminateds["__all__"] = False
+        return obs, rewards, terminateds, truncateds, {name: {} for name in self.agents}
+
+    def _sync_agents(self) -> None:
+        """Rebuild the per-agent arrays (horizons, reward weights) in simulator order."""
+        sim = self.simulator
+        specs = [self._specs[n] for n in sim.rl_names]
+        self._lags = horizons([s.style for s in specs])
+        self._weights = RewardWeights.of(specs, sim.config.initial_price, sim.config.tick_size)
+
+    def _observations(self) -> dict[str, np.ndarray]:
+        obs = observations(self.simulator, self._lags, self.episode_length)
+        return dict(zip(self.simulator.rl_names, obs, strict=True))
+
+    def _rewards(self, obs: dict[str, np.ndarray]) -> dict[str, float]:
+        sim = self.simulator
+        pnl = sim.rl_pnl()
+        d_pnl = pnl - self._last_pnl
+        self._last_pnl = pnl
+        position = sim.shares[sim.rl_owner] / sim.rl_max
+        trend = np.array([obs[name][1] for name in sim.rl_names], dtype=np.float64)
+        rewards = shaped_rewards(self._weights, d_pnl, position, trend)
+        return dict(zip(sim.rl_names, rewards.tolist(), strict=True))
+
+    # ------------------------------------------------------------------ extras
+    def observe(self, name: str) -> np.ndarray:
+        """The current observation of RL agent `name` (KeyError if not live)."""
+        if name not in self.simulator.rl_names:
+            raise KeyError(name)
+        return self._observations()[name]
+
+    def add_rl_agent(self, name: str, style: str, order_size: int = 10, **params: Any) -> None:
+        """Add an RL agent to the running episode (and to later episodes)."""
+        if name in self._specs:
+            raise ValueError(f"name={name!r}: an RL agent with this name already exists")
+        spec = AgentSpec.from_dict(
+            {"name": name, "style": style, "order_size": order_size, **params},
+            prefix=f"agent {name!r}",
+        )
+        self.simulator.add_rl_agent(spec)
+        self._register(spec)
+        self.agents.append(name)
+        self._last_pnl = np.append(self._last_pnl, 0.0)
+        self._sync_agents()
+
+    def remove_rl_agent(self, name: str) -> None:
+        """Remove an RL agent from the running episode and later ones (KeyError if unknown)."""
+        if name not in self._specs:
+            raise KeyError(name)
+        if name in self.simulator.rl_names:
+            keep = [n != name for n in self.simulator.rl_names]
+            self._last_pnl = self._last_pnl[np.array(keep, dtype=bool)]
+            self.simulator.remove_rl_agent(name)
+        del self._specs[name]
+        self.possible_agents.remove(name)
+        if name in self.agents:
+            self.agents.remove(name)
+        del self.observation_spaces[name]
+        del self.action_spaces[name]
+        self._sync_agents()
+
+    def accounts(self) -> pd.DataFrame:
+        """Every trader's account (agent_id, type, cash, shares), background traders included."""
+        return self.simulator.accounts()
+
+    def market_record(self) -> pd.DataFrame:
+        """Per-step market record of the current episode."""
+        return self.simulator.market_record()
+
+    def agent_record(self) -> pd.DataFrame:
+        """Per-step RL agent record of the current episode."""
+        return self.simulator.agent_record()

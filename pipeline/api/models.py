@@ -1,0 +1,428 @@
+"""Request and response bodies of the API, one pydantic model per direction.
+
+Bounds on the work of one request (steps, page sizes, metric points, trader counts) live here
+so the OpenAPI schema states them and FastAPI refuses anything outside them with a 422.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_STEPS = 10_000
+MAX_SEED = 2**32 - 1
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+MAX_METRIC_POINTS = 10_000
+DEFAULT_METRIC_POINTS = 1_000
+MAX_BACKGROUND_PER_TYPE = 500
+MAX_PARAMS = 32
+MAX_FUTURE_STEPS = 1_000_000
+
+RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"  # as MLflow validates run ids
+NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,100}$"
+METRIC_KEY_PATTERN = r"^[A-Za-z0-9_\-. /]{1,250}$"
+
+RunId = Annotated[str, StringConstraints(pattern=RUN_ID_PATTERN)]
+ConfigName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+ParamName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ParamValue = int | float | bool | Annotated[str, StringConstraints(max_length=200)] | None
+Params = Annotated[dict[ParamName, ParamValue], Field(max_length=MAX_PARAMS)]
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
+SimulationSource = Literal["defaults", "experiment", "run"]
+
+
+class TraderType(StrEnum):
+    """Background trader types that can be counted in a start body or added one by one."""
+
+    noise = "noise"
+    fundamentalist = "fundamentalist"
+    momentum = "momentum"
+    market_maker = "market_maker"
+
+
+class AgentType(StrEnum):
+    """Agent types of ``POST /add_agent``: a background trader type, or an RL agent."""
+
+    noise = "noise"
+    fundamentalist = "fundamentalist"
+    momentum = "momentum"
+    market_maker = "market_maker"
+    rl = "rl"
+
+
+class EventType(StrEnum):
+    """Stress events the market can inject."""
+
+    flash_crash = "flash_crash"
+    liquidity_shock = "liquidity_shock"
+    news_shock = "news_shock"
+    volatility_regime = "volatility_regime"
+
+
+class HypothesisName(StrEnum):
+    """The hypotheses the pipeline tests and stores in MLflow."""
+
+    volatility_amplification = "volatility_amplification"
+    liquidity_impact = "liquidity_impact"
+    herding = "herding"
+
+
+class RunKind(StrEnum):
+    """Value of the ``thinking_market.kind`` tag of a run."""
+
+    pipeline = "pipeline"
+    sweep = "sweep"
+    trial = "trial"
+
+
+class RequestBody(BaseModel):
+    """Base of request bodies: unknown fields are refused, so a misspelt field is a 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorPublic(BaseModel):
+    """Body of every 4xx the API raises itself: ``detail`` says what is wrong."""
+
+    detail: str
+
+
+# ---- live simulation: requests ------------------------------------------------------------
+
+
+class SimulationStart(RequestBody):
+    """Body of ``POST /start_simulation``; every field is optional."""
+
+    seed: Seed | None = None
+    experiment: ConfigName | None = Field(
+        default=None, description="name of a config in conf/experiment/ (e.g. herding)"
+    )
+    run_id: RunId | None = Field(
+        default=None, description="MLflow run whose config and trained checkpoint to use"
+    )
+    background: dict[TraderType, Annotated[int, Field(ge=0, le=MAX_BACKGROUND_PER_TYPE)]] | None = (
+        Field(default=None, description="background trader counts by type")
+    )
+
+
+class StepRequest(RequestBody):
+    """Body of ``POST /step_simulation``."""
+
+    steps: int = Field(default=1, ge=1, le=MAX_STEPS)
+
+
+class ResetRequest(RequestBody):
+    """Body of ``POST /reset_simulation``: a new seed, or null to replay the same one."""
+
+    seed: Seed | None = None
+
+
+class AgentCreate(RequestBody):
+    """Body of ``POST /add_agent``."""
+
+    type: AgentType
+    params: Params | None = None
+    run_id: RunId | None = Field(default=None, description="run whose checkpoint an rl agent uses")
+    policy: ConfigName | None = Field(default=None, description="policy id in that checkpoint")
+
+
+class EventCreate(RequestBody):
+    """Body of ``POST /inject_event``: now (``at_step`` null) or at a future step."""
+
+    type: EventType
+    params: Params | None = None
+    at_step: int | None = Field(default=None, ge=0, le=MAX_FUTURE_STEPS)
+
+
+# ---- live simulation: responses ------------------------------------------------------------
+
+
+class Level(BaseModel):
+    """One price level of the book."""
+
+    price: float
+    qty: int
+
+
+class Trade(BaseModel):
+    """One recent trade."""
+
+    price: float
+    qty: int
+    step: int | None = None
+    side: str | None = Field(default=None, description="side of the aggressor (taker)")
+
+
+class ActiveEvent(BaseModel):
+    """A stress event that is running or scheduled."""
+
+    type: str
+    start_step: int | None = None
+    end_step: int | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class MarketStatePublic(BaseModel):
+    """The market now: quotes, depth, recent trades, active stress events."""
+
+    step: int
+    episode_length: int | None = None
+    done: bool = False
+    mid: float | None = None
+    best_bid: float | None = None
+    best_ask: float | None = None
+    spread: float | None = None
+    bids: list[Level] = Field(default_factory=list)
+    asks: list[Level] = Field(default_factory=list)
+    last_trades: list[Trade] = Field(default_factory=list)
+    active_events: list[ActiveEvent] = Field(default_factory=list)
+
+
+class StepPublic(MarketStatePublic):
+    """Market state after ``POST /step_simulation``; ``steps_done`` < steps if the episode ended."""
+
+    steps_done: int
+
+
+class RLAgentPublic(BaseModel):
+    """An RL agent of the live simulation and what drives it."""
+
+    name: str
+    style: str
+    policy: Literal["checkpoint", "rule_based"]
+
+
+class SimulationPublic(BaseModel):
+    """Answer of start and reset: where the market came from and who trades in it."""
+
+    source: SimulationSource
+    experiment: str | None = None
+    run_id: str | None = None
+    seed: int | None = None
+    background: dict[str, int] = Field(default_factory=dict)
+    rl_agents: list[RLAgentPublic] = Field(default_factory=list)
+    note: str
+    state: MarketStatePublic
+
+
+class AgentPublic(BaseModel):
+    """One trader's account, marked to the current mid."""
+
+    id: str
+    type: str
+    kind: Literal["rl", "background", "event"]
+    active: bool = Field(description="false once removed: the account stays (conservation)")
+    position: int
+    cash: float
+    pnl: float | None = None
+
+
+class AgentGroupPublic(BaseModel):
+    """Background traders of one type, summed."""
+
+    type: str
+    count: int
+    position: int
+    cash: float
+    pnl: float | None = None
+
+
+class AgentsPublic(BaseModel):
+    """Answer of ``GET /agents``."""
+
+    step: int
+    agents: list[AgentPublic]
+    groups: list[AgentGroupPublic]
+
+
+class AgentCreated(BaseModel):
+    """Answer of ``POST /add_agent``."""
+
+    id: str
+    type: AgentType
+    policy: Literal["checkpoint", "rule_based"] | None = None
+
+
+class AgentRemoved(BaseModel):
+    """Answer of ``DELETE /agents/{id}``."""
+
+    id: str
+    removed: bool = True
+
+
+class AgentMetricsPublic(BaseModel):
+    """Performance of one RL agent over the episode so far."""
+
+    agent: str
+    pnl: float | None = None
+    sharpe: float | None = None
+    max_drawdown: float | None = None
+    win_rate: float | None = None
+    avg_trade_size: float | None = None
+    trade_frequency: float | None = None
+    volatility_contribution: float | None = None
+    liquidity_provision: float | None = None
+
+
+class PerformancePublic(BaseModel):
+    """Answer of ``GET /performance_metrics``."""
+
+    step: int
+    agents: list[AgentMetricsPublic]
+
+
+class StylizedFactsPublic(BaseModel):
+    """Stylized facts of the simulated returns so far."""
+
+    excess_kurtosis: float | None = None
+    tail_index: float | None = None
+    acf_returns_lag1: float | None = None
+    acf_abs_returns: dict[int, float | None] = Field(default_factory=dict)
+
+
+class MarketAnalysisPublic(BaseModel):
+    """Answer of ``GET /market_analysis``."""
+
+    step: int
+    n_returns: int
+    metrics: dict[str, float | None]
+    spread: dict[str, float | None]
+    depth: dict[str, float | None]
+    stylized_facts: StylizedFactsPublic | None = None
+    note: str | None = None
+
+
+class EventInjected(BaseModel):
+    """Answer of ``POST /inject_event``."""
+
+    type: EventType
+    at_step: int
+    duration: int
+    params: dict[str, Any]
+    active_events: list[ActiveEvent]
+
+
+# ---- results (MLflow) ---------------------------------------------------------------------
+
+
+class HealthPublic(BaseModel):
+    """Answer of ``GET /health``."""
+
+    status: Literal["ok", "degraded"]
+    tracking_uri: str
+    mlflow: bool
+    simulation: bool
+    step: int | None = None
+
+
+class ExperimentPublic(BaseModel):
+    """One MLflow experiment."""
+
+    experiment_id: str
+    name: str
+    lifecycle_stage: str
+    creation_time: datetime | None = None
+    last_update_time: datetime | None = None
+
+
+class ExperimentsPublic(BaseModel):
+    """Answer of ``GET /experiments``."""
+
+    experiments: list[ExperimentPublic]
+
+
+class HypothesisPublic(BaseModel):
+    """One stored hypothesis result: effect, CI, p-values and the decision."""
+
+    name: str
+    effect: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    reject: bool | None = Field(default=None, description="decision at alpha on p_value")
+    reject_adjusted: bool | None = Field(default=None, description="decision on p_adjusted (BH)")
+    alpha: float | None = None
+    method: str | None = None
+    n: int | None = None
+    condition: str | None = Field(default=None, description="evaluation condition, e.g. stress")
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class RunSummaryPublic(BaseModel):
+    """A run in a list: identity, status, time and hypothesis outcomes (from its metrics)."""
+
+    run_id: str
+    run_name: str | None = None
+    experiment_id: str
+    status: str
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    kind: str | None = None
+    parent_run_id: str | None = None
+    hypotheses: list[HypothesisPublic] = Field(default_factory=list)
+
+
+class RunsPagePublic(BaseModel):
+    """Answer of ``GET /experiments/{name}/runs``: one page, newest first."""
+
+    experiment: str
+    runs: list[RunSummaryPublic]
+    next_page_token: str | None = None
+
+
+class ArtifactPublic(BaseModel):
+    """One artifact path of a run."""
+
+    path: str
+    is_dir: bool
+    file_size: int | None = None
+
+
+class RunPublic(RunSummaryPublic):
+    """Answer of ``GET /runs/{run_id}``: params, final metrics, tags and artifacts."""
+
+    params: dict[str, str]
+    metrics: dict[str, float | None]
+    tags: dict[str, str]
+    artifacts: list[ArtifactPublic]
+    artifacts_truncated: bool = False
+
+
+class RunHypothesesPublic(BaseModel):
+    """Answer of ``GET /runs/{run_id}/hypotheses``."""
+
+    run_id: str
+    source: Literal["artifact", "metrics"]
+    hypotheses: list[HypothesisPublic]
+
+
+class MetricPointPublic(BaseModel):
+    """One logged value of a metric."""
+
+    step: int
+    value: float | None
+    timestamp: datetime | None = None
+
+
+class MetricHistoryPublic(BaseModel):
+    """Answer of ``GET /runs/{run_id}/metrics/{key}``; evenly thinned if longer than asked."""
+
+    run_id: str
+    key: str
+    total: int
+    thinned: bool
+    points: list[MetricPointPublic]
+
+
+class HypothesisTestPublic(HypothesisPublic):
+    """Answer of ``GET /hypothesis_test/{hypothesis}``: the latest stored result and its run."""
+
+    run_id: str
+    experiment: str | None = None
+    run_start_time: datetime | None = None
+    source: Literal["artifact", "metrics"]

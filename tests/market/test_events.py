@@ -1,0 +1,110 @@
+"""Stress events change what they should, against the same-seed baseline (common random numbers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from market.config import EventSpec
+from market.events import EventSchedule
+from market.simulator import MarketSimulator
+
+SEED = 21
+START = 200
+
+
+def record(
+    events: list[dict], steps: int = 400, seed: int = SEED
+) -> tuple[pd.DataFrame, MarketSimulator]:
+    sim = MarketSimulator({"episode_length": steps}, events=events, seed=seed)
+    for _ in range(steps):
+        sim.step()
+    return sim.market_record(), sim
+
+
+@pytest.fixture(scope="module")
+def baseline() -> pd.DataFrame:
+    return record([])[0]
+
+
+def window(df: pd.DataFrame, start: int, duration: int) -> pd.DataFrame:
+    return df[(df["step"] >= start) & (df["step"] < start + duration)]
+
+
+def test_stress_flag_marks_exactly_the_window(baseline: pd.DataFrame) -> None:
+    mr, _ = record([{"type": "flash_crash", "step": START, "duration": 5}])
+    assert mr.loc[mr["stress"], "step"].tolist() == list(range(START, START + 5))
+    assert not baseline["stress"].any()
+
+
+def test_flash_crash_drops_the_mid(baseline: pd.DataFrame) -> None:
+    mr, _ = record([{"type": "flash_crash", "step": START, "duration": 5}])
+    pd.testing.assert_frame_equal(mr.iloc[:START], baseline.iloc[:START])
+    end = START + 2
+    drop_bps = (1 - mr["mid"].iloc[end] / baseline["mid"].iloc[end]) * 1e4
+    assert drop_bps > 30
+    assert mr["volume"].iloc[START] >= 300 > baseline["volume"].iloc[START]
+
+
+def test_liquidity_shock_removes_maker_quotes_and_widens_spread(baseline: pd.DataFrame) -> None:
+    mr, sim = record([{"type": "liquidity_shock", "step": START, "duration": 100}], steps=250)
+    makers = sim.groups["market_maker"].owners
+    assert all(sim.book.live_orders(int(m)) == [] for m in makers)
+    shock, calm = window(mr, START, 50), window(baseline, START, 50)
+    assert shock["spread"].mean() > 1.5 * calm["spread"].mean()
+    assert shock["depth"].mean() < calm["depth"].mean()
+
+
+def test_news_shock_moves_fundamental_and_price(baseline: pd.DataFrame) -> None:
+    mr, _ = record([{"type": "news_shock", "step": START, "params": {"jump": -0.01}}])
+    jump = np.log(mr["fundamental"].iloc[START] / baseline["fundamental"].iloc[START])
+    assert jump == pytest.approx(-0.01, abs=1e-9)
+    later = START + 30
+    assert mr["mid"].iloc[later] < baseline["mid"].iloc[later] * (1 - 0.005)
+
+
+def test_volatility_regime_scales_noise_sizes(baseline: pd.DataFrame) -> None:
+    mr, _ = record(
+        [{"type": "volatility_regime", "step": START, "duration": 150, "params": {"scale": 4.0}}]
+    )
+    regime, calm = window(mr, START, 150), window(baseline, START, 150)
+    assert regime["volume"].mean() > 1.5 * calm["volume"].mean()
+    r_regime = np.diff(np.log(regime["mid"].to_numpy())).std()
+    r_calm = np.diff(np.log(calm["mid"].to_numpy())).std()
+    assert r_regime > r_calm
+
+
+def test_schedule_combines_overlapping_events() -> None:
+    schedule = EventSchedule(
+        [
+            {"type": "flash_crash", "step": 5, "duration": 3, "params": {"qty_per_step": 100}},
+            {"type": "flash_crash", "step": 6, "duration": 1, "params": {"qty_per_step": 50}},
+            {"type": "volatility_regime", "step": 0, "duration": 10, "params": {"scale": 2}},
+            {"type": "news_shock", "step": 6, "params": {"jump": 0.02}},
+        ]
+    )
+    eff = schedule.effects(6)
+    assert (eff.sell_qty, eff.noise_scale, eff.fundamental_jump, eff.stress) == (
+        150,
+        2.0,
+        0.02,
+        True,
+    )
+    assert schedule.effects(7).fundamental_jump == 0.0
+    assert not schedule.effects(30).stress and schedule.active(30) == []
+
+
+def test_inject_event_at_run_time() -> None:
+    sim = MarketSimulator(seed=1)
+    for _ in range(10):
+        sim.step()
+    event = sim.inject_event(
+        EventSpec.from_dict({"type": "liquidity_shock", "step": 0}), at_step=12
+    )
+    assert event.step == 12 and event.duration == 50
+    for _ in range(3):
+        sim.step()
+    assert sim.market_record()["stress"].tolist()[-3:] == [False, False, True]
+    with pytest.raises(ValueError, match="type='quake'"):
+        sim.inject_event({"type": "quake", "step": 0})

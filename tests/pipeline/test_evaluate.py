@@ -1,0 +1,122 @@
+"""Evaluation pieces: counterfactual action sources, paired episodes, the tables' contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from market.env import MultiAgentMarketEnv
+from pipeline.config import load
+from pipeline.evaluate import (
+    HoldActions,
+    NoiseActions,
+    PolicyActions,
+    RuleBasedActions,
+    baseline_source,
+    eval_seeds,
+    fill_one_sided_spread,
+    run_episode,
+    summary_metrics,
+    trade_rates,
+)
+from tests.pipeline.pipeline_helpers import synthetic_evaluation
+
+AGENTS = ["momentum", "mean_reversion", "adaptive"]
+
+
+def _obs(n: int = 3) -> dict[str, np.ndarray]:
+    return {agent: np.zeros(15, dtype=np.float32) for agent in AGENTS[:n]}
+
+
+def test_noise_actions_match_the_trading_rate_with_balanced_sides() -> None:
+    source = NoiseActions({"momentum": 0.3, "mean_reversion": 0.0, "adaptive": 1.0},
+                          np.random.default_rng(0))
+    draws = pd.DataFrame([source(_obs()) for _ in range(4000)])
+    assert (draws["mean_reversion"] == 0).all()
+    assert (draws["adaptive"] != 0).all()
+    assert (draws["momentum"] != 0).mean() == pytest.approx(0.3, abs=0.03)
+    assert (draws["adaptive"] == 1).mean() == pytest.approx(0.5, abs=0.03)
+
+
+def test_noise_actions_are_reproducible_from_the_generator() -> None:
+    first = [NoiseActions({"momentum": 0.5}, np.random.default_rng(4))(_obs(1)) for _ in range(1)]
+    again = [NoiseActions({"momentum": 0.5}, np.random.default_rng(4))(_obs(1)) for _ in range(1)]
+    assert first == again
+
+
+def test_trade_rates_count_executed_actions() -> None:
+    record = pd.DataFrame({"agent": ["a", "a", "a", "a", "b", "b"],
+                           "action": [0, 1, -1, 0, 0, 0]})
+    assert trade_rates(record) == {"a": 0.5, "b": 0.0}
+
+
+class _StubPolicy:
+    def __init__(self, action: int) -> None:
+        self.action = action
+        self.batches: list[int] = []
+
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        self.batches.append(len(obs))
+        return np.full(len(obs), self.action)
+
+
+def test_policy_actions_batch_agents_that_share_a_policy() -> None:
+    shared, own = _StubPolicy(1), _StubPolicy(2)
+    source = PolicyActions({"shared": shared, "own": own},  # type: ignore[dict-item]
+                           {"momentum": "shared", "mean_reversion": "shared", "adaptive": "own"})
+    assert source(_obs()) == {"momentum": 1, "mean_reversion": 1, "adaptive": 2}
+    assert shared.batches == [2] and own.batches == [1]
+
+
+def test_rule_based_and_hold_sources_give_valid_actions() -> None:
+    rule = RuleBasedActions({agent: agent for agent in AGENTS})
+    assert set(rule(_obs()).values()) <= {0, 1, 2}
+    assert HoldActions()(_obs()) == {agent: 0 for agent in AGENTS}
+
+
+@pytest.mark.parametrize("counterfactual", ["noise", "removed", "rule_based"])
+def test_baseline_source_follows_the_config(counterfactual: str) -> None:
+    conf = load({"hypotheses": {"counterfactual": counterfactual}})
+    record = pd.DataFrame({"agent": AGENTS, "action": [1, 0, -1]})
+    source = baseline_source(conf, record, np.random.default_rng(1))
+    expected = {"noise": NoiseActions, "removed": HoldActions, "rule_based": RuleBasedActions}
+    assert isinstance(source, expected[counterfactual])
+
+
+def test_eval_seeds_are_disjoint_from_the_training_seed() -> None:
+    conf = load({"seed": 3, "hypotheses": {"eval_seeds": 3, "eval_seed_offset": 100}})
+    assert eval_seeds(conf) == [103, 104, 105]
+
+
+def test_paired_episodes_share_background_randomness() -> None:
+    env = MultiAgentMarketEnv({"episode_length": 60})
+    market_a, agents_a = run_episode(env, 11, HoldActions())
+    market_b, _ = run_episode(env, 11, HoldActions())
+    pd.testing.assert_frame_equal(market_a, market_b)
+    assert set(agents_a["action"]) == {0}
+    market_c, _ = run_episode(env, 12, HoldActions())
+    assert not market_a["mid"].equals(market_c["mid"])
+
+
+def test_one_sided_steps_get_the_widest_spread_of_their_seed() -> None:
+    market = pd.DataFrame({
+        "scenario": ["rl", "rl", "baseline", "baseline"],
+        "seed": [1, 1, 1, 1], "step": [0, 1, 0, 1], "mid": [10.0] * 4,
+        "spread": [0.01, np.nan, 0.05, 0.02], "depth": [5.0] * 4,
+        "stress": [False, True, False, True], "condition": ["stress"] * 4,
+    })
+    filled = fill_one_sided_spread(market)
+    assert filled["spread"].tolist() == [0.01, 0.05, 0.05, 0.02]
+    assert filled["one_sided"].tolist() == [False, True, False, False]
+    market["spread"] = np.nan
+    with pytest.raises(ValueError, match="never had both sides"):
+        fill_one_sided_spread(market)
+
+
+def test_summary_metrics_are_namespaced_and_finite() -> None:
+    metrics = summary_metrics(synthetic_evaluation())
+    assert "eval/stress/rl/momentum/pnl" in metrics
+    assert "eval/calm/baseline/market/realized_volatility" in metrics
+    assert "eval/stress/rl/stylized/excess_kurtosis" in metrics
+    assert all(np.isfinite(v) for v in metrics.values())

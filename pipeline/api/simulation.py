@@ -183,18 +183,28 @@ class SimulationService:
                     "POST /reset_simulation to start a new one"
                 )
             done_steps = 0
-            while done_steps < steps and not self._done:
-                actions = {
-                    name: int(self._policies[name].policy.act(self._observation(name)))
-                    for name in env.agents
-                    if name in self._policies
-                }
-                self._obs, _, terminateds, truncateds, _ = env.step(actions)
-                self._done = bool(terminateds.get("__all__") or truncateds.get("__all__"))
-                done_steps += 1
+            try:
+                while done_steps < steps and not self._done:
+                    self._step_once_locked(env)
+                    done_steps += 1
+            except ValueError as exc:  # e.g. a trader added with params the book refuses
+                self._refresh_locked()
+                raise ConflictError(
+                    f"the market could not advance past step {self.current_step()} ({exc}); "
+                    "remove the offending agent or POST /reset_simulation"
+                ) from exc
             self._refresh_locked()
             assert self._state is not None
             return StepPublic(**self._state.model_dump(), steps_done=done_steps)
+
+    def _step_once_locked(self, env: Any) -> None:
+        actions = {
+            name: int(self._policies[name].policy.act(self._observation(name)))
+            for name in env.agents
+            if name in self._policies
+        }
+        self._obs, _, terminateds, truncateds, _ = env.step(actions)
+        self._done = bool(terminateds.get("__all__") or truncateds.get("__all__"))
 
     def _observation(self, name: str) -> np.ndarray:
         obs = self._obs.get(name)

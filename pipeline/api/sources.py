@@ -17,12 +17,13 @@ import numpy as np
 import yaml
 from mlflow.exceptions import MlflowException
 
+from market.config import STYLES
 from pipeline.api.errors import BadRequestError, NotFoundError
 from pipeline.api.settings import Settings
 from pipeline.api.simulation import Policy, RLAgentPlan, SimulationPlan
 from pipeline.api.store import CONFIG_ARTIFACT, ResultsStore
 
-DEFAULT_STYLES = ("momentum", "mean_reversion", "adaptive")
+DEFAULT_STYLES = STYLES  # the RL styles, in the env's default agent order
 STAND_IN_NOTE = (
     "RL agents are rule-based stand-ins (market.agents.counterparts), not trained policies: "
     "start from a run_id to use a trained checkpoint"
@@ -34,13 +35,14 @@ class RuleBasedPolicy:
     """The rule-based counterpart of an RL style, standing in when no checkpoint is given."""
 
     def __init__(self, style: str) -> None:
+        from market.agents.counterparts import rule_based_action
+
         self.style = style
+        self._rule = rule_based_action
 
     def act(self, obs: np.ndarray) -> int:
         """The counterpart's Discrete(3) action for this observation."""
-        from market.agents.counterparts import rule_based_action
-
-        return int(rule_based_action(self.style, obs))
+        return int(self._rule(self.style, obs))
 
 
 def env_config_from(conf: Any) -> dict[str, Any]:
@@ -95,12 +97,17 @@ def compose_experiment(name: str, settings: Settings) -> Any:
     if name not in known:
         raise NotFoundError(f"experiment config {name!r} not found; known: {known}")
     from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
 
     from pipeline.config import load
 
-    with _HYDRA_LOCK, initialize_config_dir(config_dir=str(settings.conf_dir), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[f"+experiment={name}"])
-    return load(cfg)
+    try:
+        with _HYDRA_LOCK, initialize_config_dir(str(settings.conf_dir), version_base="1.3"):
+            cfg = compose(config_name="config", overrides=[f"+experiment={name}"])
+        return load(cfg)
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise BadRequestError(f"experiment config {name!r} cannot be loaded: {exc}") from exc
 
 
 def experiment_plan(
@@ -125,6 +132,15 @@ class CheckpointCache:
         self._root: Path | None = None
         self._lock = threading.Lock()
         self._dirs: dict[str, Path] = {}
+        self._policies: dict[str, dict[str, Policy]] = {}
+
+    def policies(self, store: ResultsStore, run_id: str) -> dict[str, Policy]:
+        """The trained policies of a run's checkpoint (restored once per run)."""
+        checkpoint = self.get(store, run_id)
+        with self._lock:
+            if run_id not in self._policies:
+                self._policies[run_id] = load_policy_map(checkpoint)
+            return self._policies[run_id]
 
     def get(self, store: ResultsStore, run_id: str) -> Path:
         """The local checkpoint dir of a run (downloaded once); 404 if the run has none."""
@@ -147,7 +163,7 @@ class CheckpointCache:
         with self._lock:
             if self._root is not None:
                 shutil.rmtree(self._root, ignore_errors=True)
-            self._root, self._dirs = None, {}
+            self._root, self._dirs, self._policies = None, {}, {}
 
 
 def load_policy_map(checkpoint: Path) -> dict[str, Policy]:
@@ -199,7 +215,7 @@ def run_plan(
             f"{CONFIG_ARTIFACT} of run {run_id!r} is not a valid config: {exc}"
         ) from exc
     config = _with_background(env_config_from(conf), background)
-    policies = load_policy_map(checkpoints.get(store, run_id))
+    policies = checkpoints.policies(store, run_id)
     agents, missing = [], []
     for plan in _stand_ins(config):
         trained = pick_policy(policies, plan.name, plan.style)

@@ -7,7 +7,7 @@ from typing import Any
 
 from mlflow.entities import Experiment, FileInfo, Metric, Run
 
-from pipeline.api.models import (
+from pipeline.api.results_models import (
     ArtifactPublic,
     ExperimentPublic,
     HypothesisPublic,

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
 
 from pipeline.api.app import create_app
+
+with warnings.catch_warnings():  # starlette asks for httpx2, which is not a project dependency
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 from pipeline.api.settings import Settings
 
 HYPOTHESES = [
@@ -54,6 +58,7 @@ HYPOTHESES = [
     },
 ]
 CURVE_LENGTH = 50
+SMALL = {"noise": 30, "fundamentalist": 8, "momentum": 4, "market_maker": 3}
 
 
 @dataclass(frozen=True)
@@ -134,3 +139,11 @@ def client(fake_store: FakeStore) -> Iterator[TestClient]:
     app = create_app(Settings(tracking_uri=fake_store.tracking_uri))
     with TestClient(app) as test_client:
         yield test_client
+
+
+def start(client: TestClient, seed: int = 1, **extra: object) -> dict:
+    """Start a small live market (fewer background traders, so tests stay quick); its answer."""
+    response = client.post("/start_simulation", json={"seed": seed, "background": SMALL, **extra})
+    assert response.status_code == 200, response.text
+    body: dict = response.json()
+    return body

@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 
 from pipeline.api.app import create_app
 from pipeline.api.settings import Settings
-from tests.api.conftest import FakeStore
-from tests.api.test_simulation import start
+from tests.api.conftest import FakeStore, start
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +178,16 @@ def test_market_analysis_needs_returns_then_reports_facts(sim: TestClient) -> No
     facts = body["stylized_facts"]
     assert set(facts["acf_abs_returns"]) == {"1", "5", "10", "20"}
     assert facts["excess_kurtosis"] is not None
+
+
+def test_a_trader_the_book_refuses_never_wedges_the_market(sim: TestClient) -> None:
+    start(sim)
+    added = sim.post("/add_agent", json={"type": "noise", "params": {"mean_size": -5}})
+    if added.status_code == 400:  # the market refuses the params up front: nothing to wedge
+        assert "mean_size" in added.json()["detail"]
+        return
+    assert added.status_code == 200
+    stuck = sim.post("/step_simulation", json={"steps": 50})
+    assert stuck.status_code == 409 and "reset_simulation" in stuck.json()["detail"]
+    assert sim.delete(f"/agents/{added.json()['id']}").status_code == 200
+    assert sim.post("/step_simulation", json={"steps": 50}).status_code == 200

@@ -221,3 +221,13 @@ def test_results_endpoints_never_write(client: TestClient, fake_store: FakeStore
         response = client.request(method, f"/runs/{fake_store.newest_run}")
         assert response.status_code == 405
     assert client.get(f"/runs/{fake_store.newest_run}").status_code == 200
+
+
+def test_hypothesis_test_run_outside_experiment_is_404(
+    client: TestClient, fake_store: FakeStore
+) -> None:
+    response = client.get(
+        "/hypothesis_test/herding",
+        params={"run_id": fake_store.newest_run, "experiment": "volatility"},
+    )
+    assert response.status_code == 404 and "volatility" in response.json()["detail"]

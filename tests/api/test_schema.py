@@ -17,8 +17,7 @@ from schemathesis.checks import (
 from pipeline.api.app import app as default_app
 from pipeline.api.app import create_app
 from pipeline.api.settings import Settings
-from tests.api.conftest import FakeStore
-from tests.api.test_simulation import SMALL
+from tests.api.conftest import SMALL, FakeStore
 
 MAX_EXAMPLES = 25
 CHECKS = [

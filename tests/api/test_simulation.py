@@ -11,9 +11,7 @@ from fastapi.testclient import TestClient
 from pipeline.api.app import create_app
 from pipeline.api.models import MAX_STEPS
 from pipeline.api.settings import Settings
-from tests.api.conftest import FakeStore
-
-SMALL = {"noise": 30, "fundamentalist": 8, "momentum": 4, "market_maker": 3}
+from tests.api.conftest import SMALL, FakeStore, start
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +19,6 @@ def sim(fake_store: FakeStore) -> Iterator[TestClient]:
     """A client on its own app, so this module's simulation is not shared."""
     with TestClient(create_app(Settings(tracking_uri=fake_store.tracking_uri))) as client:
         yield client
-
-
-def start(client: TestClient, seed: int = 1, **extra: object) -> dict:
-    response = client.post("/start_simulation", json={"seed": seed, "background": SMALL, **extra})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,6 @@ from pipeline.api.sources import (
     DEFAULT_STYLES,
     CheckpointCache,
     RuleBasedPolicy,
-    load_policy_map,
     pick_policy,
 )
 from pipeline.api.store import ResultsStore
@@ -48,7 +47,7 @@ def _rl_plan(
         raise BadRequestError(f"params.name={name!r}: must be a non-empty string")
     if body.run_id is None:
         return RLAgentPlan(name, str(style), RuleBasedPolicy(str(style)), False)
-    policies = load_policy_map(checkpoints.get(store, body.run_id))
+    policies = checkpoints.policies(store, body.run_id)
     policy = policies.get(body.policy) if body.policy else pick_policy(policies, name, str(style))
     if policy is None:
         raise NotFoundError(

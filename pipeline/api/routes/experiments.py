@@ -7,14 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from pipeline.api.deps import StoreDep
-from pipeline.api.models import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    ErrorPublic,
-    ExperimentsPublic,
-    RunKind,
-    RunsPagePublic,
-)
+from pipeline.api.models import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ErrorPublic, RunKind
+from pipeline.api.results_models import ExperimentsPublic, RunsPagePublic
 from pipeline.api.views import experiment_public, run_summary
 
 router = APIRouter(tags=["results"])

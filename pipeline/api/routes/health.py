@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 from fastapi import APIRouter
 
 from pipeline.api.deps import SimulationDep, StoreDep
-from pipeline.api.models import HealthPublic
+from pipeline.api.results_models import HealthPublic
 
 router = APIRouter(tags=["results"])
 

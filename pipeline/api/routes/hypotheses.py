@@ -8,12 +8,8 @@ from fastapi import APIRouter, Path, Query
 
 from pipeline.api.deps import StoreDep
 from pipeline.api.errors import NotFoundError
-from pipeline.api.models import (
-    RUN_ID_PATTERN,
-    ErrorPublic,
-    HypothesisName,
-    HypothesisTestPublic,
-)
+from pipeline.api.models import RUN_ID_PATTERN, ErrorPublic, HypothesisName
+from pipeline.api.results_models import HypothesisTestPublic
 from pipeline.api.views import from_millis, hypothesis_public
 
 router = APIRouter(tags=["results"])
@@ -37,6 +33,8 @@ def hypothesis_test(
         raise NotFoundError(f"unknown hypothesis {hypothesis!r}; known: {', '.join(KNOWN)}")
     if run_id is not None:
         run = store.run(run_id)
+        if experiment is not None and store.experiment_name(run.info.experiment_id) != experiment:
+            raise NotFoundError(f"run {run_id!r} is not in experiment {experiment!r}")
     else:
         run = store.latest_with_hypothesis(hypothesis, experiment)
     source, results = store.hypotheses(run)

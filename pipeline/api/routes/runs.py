@@ -13,10 +13,8 @@ from pipeline.api.models import (
     METRIC_KEY_PATTERN,
     RUN_ID_PATTERN,
     ErrorPublic,
-    MetricHistoryPublic,
-    RunHypothesesPublic,
-    RunPublic,
 )
+from pipeline.api.results_models import MetricHistoryPublic, RunHypothesesPublic, RunPublic
 from pipeline.api.views import hypothesis_public, metric_point, run_public, thin
 
 router = APIRouter(tags=["results"], responses={404: {"model": ErrorPublic}})

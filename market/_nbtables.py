@@ -1,7 +1,8 @@
 """Storage of the compiled order book: every table lives in ONE int64 buffer (numba kernels).
 
 One buffer means one argument per kernel call, which keeps Python -> numba call overhead low
-for the per-call API. The header holds capacities, offsets and counters; tables are views:
+for the per-call API, and kernels address it by raw offsets (no array views, so no reference
+counting in the hot path). The header holds capacities, offsets and counters; the tables are
 orders (slot per live order, FIFO links within a level and links within its owner's list),
 levels (total, head, tail), owners (head, tail, count), a min-heap of signed level keys per side
 (asks: +price, bids: -price), open-addressing hash maps (order id -> slot, signed price -> level,
@@ -16,11 +17,11 @@ from numba import njit
 EMPTY = np.iinfo(np.int64).min  # free hash-map key
 NIL = -1  # "no slot" link
 
-# header slots
+# header slots (the buffer starts with HEADER int64 words of bookkeeping)
 OCAP, OOFF, OFREE, OUSED, NLIVE = 0, 1, 2, 3, 4
 LCAP, LOFF, LFREE, LUSED = 5, 6, 7, 8
 WCAP, WOFF, WUSED = 9, 10, 11
-HOFF, POFF, WHOFF = 12, 13, 14  # hash maps (capacities derived from OCAP/LCAP/WCAP)
+HOFF, POFF, WHOFF = 12, 13, 14  # hash maps: order id, signed price, owner
 QBOFF, QAOFF, NB, NA = 15, 16, 17, 18  # bid / ask heaps (capacity LCAP each)
 FCAP, FOFF, NFILLS = 19, 20, 21
 BEST_BID, BEST_ASK = 22, 23
@@ -210,13 +211,13 @@ def grow(buf):  # type: ignore[no-untyped-def]
     """A copy of `buf` with every nearly full table doubled (slot indices are kept)."""
     ocap, lcap, wcap, fcap = buf[OCAP], buf[LCAP], buf[WCAP], buf[FCAP]
     if 2 * (buf[OUSED] + 1) > ocap:
-        ocap *= 2
+        ocap = max(2 * ocap, 16)
     if 2 * (buf[LUSED] + 1) > lcap:
-        lcap *= 2
+        lcap = max(2 * lcap, 16)
     if 2 * (buf[WUSED] + 1) > wcap:
-        wcap *= 2
+        wcap = max(2 * wcap, 16)
     while fcap < 2 * (buf[NFILLS] + buf[NLIVE] + 1):
-        fcap *= 2
+        fcap = max(2 * fcap, 16)
     new = alloc(ocap, lcap, wcap, fcap)
     for s in (OFREE, OUSED, NLIVE, LFREE, LUSED, WUSED, NB, NA, NFILLS, BEST_BID, BEST_ASK):
         new[s] = buf[s]

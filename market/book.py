@@ -67,6 +67,7 @@ class OrderBook:
     """
 
     def __init__(self, capacity: int = 1024) -> None:
+        capacity = max(16, _as_int("capacity", capacity))  # initial room; tables grow on demand
         self._buf = tb.alloc(capacity, 256, 64, capacity)
         self._mv = memoryview(self._buf)  # reads Python ints from the buffer without numpy scalars
         self._foff = int(self._buf[tb.FOFF])
@@ -150,8 +151,7 @@ class OrderBook:
         before anything changes. Prices of market and cancel events and sides/qtys/owners of cancel
         events are ignored. Ids submitted in a batch must be unique and not live in the book.
         """
-        live = fb.k_live_ids(self._buf)
-        cols = validate_batch(live, kinds, order_ids, sides, prices, qtys, owners)
+        cols = validate_batch(self._buf, kinds, order_ids, sides, prices, qtys, owners)
         n, done = cols[0].shape[0], 0
         self._buf[tb.NFILLS] = 0
         while True:
@@ -181,7 +181,7 @@ class OrderBook:
         levels = _as_int("levels", levels)
         if levels < 0:
             raise ValueError(f"levels must be >= 0, got {levels}")
-        return [(p, q) for p, q in fb.k_depth(self._buf, sign, levels).tolist()]
+        return [(p, q) for p, q in fb.k_depth(self._buf, sign, min(levels, 1 << 62)).tolist()]
 
     def total_depth(self, side: Side | str, levels: int = 5) -> int:
         """Total resting quantity on the best `levels` levels of one side."""
@@ -205,7 +205,7 @@ class OrderBook:
         if type(owner) is int and MIN_OWNER < owner < _MAX_ID:
             code = owner
         else:
-            code = self._codes.get(owner, MIN_OWNER)
+            code = self._code(owner, create=False)
         return fb.k_owner_orders(self._buf, code).tolist()  # type: ignore[no-any-return]
 
     def __len__(self) -> int:
@@ -213,7 +213,10 @@ class OrderBook:
         return self._mv[tb.NLIVE]  # type: ignore[no-any-return]
 
     def __contains__(self, order_id: object) -> bool:
-        return type(order_id) is int and self.order(order_id) is not None
+        try:
+            return self.order(order_id) is not None  # type: ignore[arg-type]
+        except ValueError:
+            return False
 
     def __getstate__(self) -> dict[str, object]:
         """Pickle/deepcopy support (the memoryview is rebuilt on load)."""
@@ -224,13 +227,19 @@ class OrderBook:
         self._mv = memoryview(self._buf)
 
     # ---------------------------------------------------------------- internal
-    def _code(self, owner: Hashable) -> int:
-        """Int code of an owner that is not a plain int (interned on first use)."""
+    def _code(self, owner: Hashable, create: bool = True) -> int:
+        """Int code of an owner that is not a plain in-range int (interned on first use)."""
+        if hasattr(owner, "__index__") and not isinstance(owner, bool):
+            value = operator.index(owner)  # type: ignore[arg-type]
+            if MIN_OWNER < value < _MAX_ID:
+                return value  # type: ignore[no-any-return]  # numpy ints act as the same int
         try:
             code = self._codes.get(owner)
         except TypeError:
             raise ValueError(f"owner must be hashable, got {owner!r}") from None
         if code is None:
+            if not create:
+                return MIN_OWNER  # no order can have it
             code = self._codes[owner] = MIN_OWNER - 1 - len(self._names)
             self._names.append(owner)
         return code
@@ -266,10 +275,12 @@ class OrderBook:
                 for i in range(0, 8 * n, 8)]
 
     def _fill_batch(self, n: int) -> FillBatch:
-        """The n fills of the last batch as arrays (owner codes translated if any were interned)."""
-        rows = self._buf[self._foff : self._foff + 8 * n].reshape(n, 8)
-        cols = [rows[:, j].copy() for j in range(8)]
-        for j in (4, 5):
-            if self._names and (cols[j] <= MIN_OWNER).any():
-                cols[j] = np.array([self._owner(c) for c in cols[j].tolist()], dtype=object)
-        return FillBatch(*cols)
+        """The n fills of the last batch (owner codes translated if any were interned)."""
+        rows = self._buf[self._foff : self._foff + 8 * n].reshape(n, 8).copy()
+        owners = {}
+        if self._names:
+            for j in (4, 5):
+                if (rows[:, j] <= MIN_OWNER).any():
+                    decoded = [self._owner(c) for c in rows[:, j].tolist()]
+                    owners[j] = np.array(decoded, dtype=object)
+        return FillBatch(rows, owners)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple, TypeAlias
 
 import numpy as np
 
-__all__ = ["BUY", "SELL", "Fill", "FillBatch", "IntLike", "Side"]
+__all__ = [
+    "BUY", "KIND_CANCEL", "KIND_LIMIT", "KIND_MARKET", "SELL",
+    "Fill", "FillBatch", "IntLike", "Side",
+]
 
 IntLike: TypeAlias = int | np.integer  # ids, prices and quantities: Python or numpy ints
 
@@ -51,37 +53,51 @@ class Fill(NamedTuple):
 
 
 _I64 = np.int64
+_FILL_COLUMNS = ("maker_id", "taker_id", "price", "qty", "maker_owner", "taker_owner",
+                 "taker_side", "event")
 
 
-def _empty() -> np.ndarray:
-    return np.zeros(0, dtype=_I64)
-
-
-@dataclass(frozen=True)
 class FillBatch:
-    """Fills of one `submit_batch` call as parallel int64 arrays, in the order they happened.
+    """Fills of one `submit_batch` call as parallel arrays, in the order they happened.
 
-    `event` is the index (in the submitted batch) of the taker event that produced each fill;
-    `taker_side` is +1 (buy) / -1 (sell). Owners are int64 unless a non-int owner from the
-    per-call API took part, in which case the owner arrays have dtype object.
+    Columns (attributes): maker_id, taker_id, price, qty, maker_owner, taker_owner, taker_side
+    (+1 buy / -1 sell) and event (index in the submitted batch of the taker event). All are int64
+    views of one (n, 8) table, except an owner column that holds a non-int owner from the
+    per-call API: that one is an object array.
     """
 
-    maker_id: np.ndarray
-    taker_id: np.ndarray
-    price: np.ndarray
-    qty: np.ndarray
-    maker_owner: np.ndarray
-    taker_owner: np.ndarray
-    taker_side: np.ndarray
-    event: np.ndarray
+    __slots__ = ("_owners", "rows")
+
+    def __init__(self, rows: np.ndarray, owners: dict[int, np.ndarray] | None = None) -> None:
+        self.rows = rows  # (n, 8) int64, columns in _FILL_COLUMNS order
+        self._owners = owners or {}
+
+    def _col(self, j: int) -> np.ndarray:
+        return self._owners.get(j, self.rows[:, j])
+
+    maker_id = property(lambda self: self.rows[:, 0], doc="resting order ids")
+    taker_id = property(lambda self: self.rows[:, 1], doc="incoming order ids")
+    price = property(lambda self: self.rows[:, 2], doc="trade prices (the makers' prices)")
+    qty = property(lambda self: self.rows[:, 3], doc="traded quantities")
+    maker_owner = property(lambda self: self._col(4), doc="owners of the resting orders")
+    taker_owner = property(lambda self: self._col(5), doc="owners of the incoming orders")
+    taker_side = property(lambda self: self.rows[:, 6], doc="+1 buy / -1 sell")
+    event = property(lambda self: self.rows[:, 7], doc="batch index of the taker event")
 
     def __len__(self) -> int:
-        return int(self.qty.shape[0])
+        return int(self.rows.shape[0])
+
+    def __repr__(self) -> str:
+        return f"FillBatch({len(self)} fills)"
 
     @classmethod
     def empty(cls) -> FillBatch:
         """A batch with no fills."""
-        return cls(*(_empty() for _ in range(8)))
+        return cls(np.zeros((0, 8), dtype=_I64))
+
+    def column(self, name: str) -> np.ndarray:
+        """One column by name (see the class docstring)."""
+        return self._col(_FILL_COLUMNS.index(name))
 
     def to_fills(self) -> list[Fill]:
         """The same fills as `Fill` tuples (what the per-call API returns)."""

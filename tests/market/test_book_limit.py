@@ -80,3 +80,11 @@ def test_numpy_integers_and_side_enum_are_accepted() -> None:
 def test_side_enum_helpers() -> None:
     assert Side.BUY.sign == 1 and Side.SELL.sign == -1
     assert Side.BUY.opposite is Side.SELL and Side("sell") is Side.SELL
+
+
+def test_numpy_int_owners_are_the_same_owner_as_python_ints() -> None:
+    book = OrderBook()
+    book.submit_limit(1, "buy", 100, 5, np.int64(3))
+    book.submit_limit(2, "buy", 100, 5, 3)
+    assert book.live_orders(3) == [1, 2] and book.live_orders(np.int32(3)) == [1, 2]
+    assert book.owner_of(1) == 3 and book.live_orders("3") == []

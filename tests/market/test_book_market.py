@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from market.book import OrderBook
 from tests.market.book_helpers import book_with, snapshot
 
@@ -45,3 +47,15 @@ def test_market_order_exactly_clearing_a_level_moves_the_best_price() -> None:
     fills = book.submit_market(9, "buy", 5, "t")
     assert [f.qty for f in fills] == [3, 2]
     assert book.best_ask() == 104 and book.depth("sell", 5) == [(104, 1)]
+
+
+def test_batch_market_order_reports_per_call_owners_and_event_index() -> None:
+    book = book_with(asks=[(101, 2, "mm"), (102, 3, 42)])
+    cols = {"kinds": [2, 1], "order_ids": [99, 10], "sides": [0, 1], "prices": [0, 0],
+            "qtys": [0, 4], "owners": [0, 7]}
+    fills = book.submit_batch(**{k: np.array(v) for k, v in cols.items()})
+    assert len(fills) == 2 and fills.event.tolist() == [1, 1]
+    assert fills.maker_owner.tolist() == ["mm", 42] and fills.taker_owner.tolist() == [7, 7]
+    assert fills.price.tolist() == [101, 102] and fills.taker_side.tolist() == [1, 1]
+    assert [f.maker_owner for f in fills.to_fills()] == ["mm", 42]
+    assert 2 in book and np.int64(2) in book and 1 not in book and "x" not in book

@@ -61,6 +61,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
     momentum: base + trend_weight * position/max_position * tanh(obs[1]) (trend-following prior);
     mean_reversion: base - inventory_penalty * (position/max_position)**2 (inventory penalty);
     adaptive: base - risk_aversion * base**2 (risk-adjusted, mean-variance PnL).
+    Defaults (per agent in config): trend_weight 0.05, inventory_penalty 0.02, risk_aversion 0.5.
 
     ## Episode End
     No termination. Truncation after `episode_length` steps: every agent then gets its final
@@ -166,7 +167,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         self._last_pnl = pnl
         position = sim.shares[sim.rl_owner] / sim.rl_max
         trend = np.array([obs[name][1] for name in sim.rl_names], dtype=np.float64)
-        rewards = shaped_rewards(self._weights, d_pnl, position, trend)
+        rewards = shaped_rewards(self._weights, d_pnl, position.astype(np.float64), trend)
         return dict(zip(sim.rl_names, rewards.tolist(), strict=True))
 
     # ------------------------------------------------------------------ extras

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 from market.simulator import HISTORY, MarketSimulator
 
@@ -63,16 +64,33 @@ def observations(sim: MarketSimulator, lags: np.ndarray, episode_length: int) ->
 
     `lags` holds each agent's three return horizons (see `horizons`).
     """
-    obs = np.broadcast_to(market_features(sim, episode_length), (lags.shape[0], OBS_DIM)).copy()
-    pos = sim.clock % HISTORY
-    h = sim.history
-    obs[:, 0:3] = (h[pos] - h[(pos - lags) % HISTORY]) / (REF_VOL * np.sqrt(lags))
-    owner = sim.rl_owner
-    max_pos = sim.rl_max.astype(np.float64)
-    p0 = float(sim.config.initial_price)
-    tick = sim.config.tick_size
-    obs[:, 11] = sim.shares[owner] / max_pos
-    obs[:, 12] = (sim.cash[owner] - sim.config.initial_cash / tick) / (max_pos * p0)
-    obs[:, 13] = sim.rl_pnl() / tick / (max_pos * p0 * 0.01)
-    np.clip(obs, -OBS_CLIP, OBS_CLIP, out=obs)
-    return obs.astype(np.float32)
+    cfg = sim.config
+    return _agent_kernel(
+        market_features(sim, episode_length), sim.history, sim.clock % HISTORY, lags,
+        sim.shares, sim.cash, sim.rl_owner, sim.rl_max, sim.rl_pnl(),
+        cfg.initial_cash / cfg.tick_size, float(cfg.initial_price), cfg.tick_size,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _agent_kernel(
+    shared: np.ndarray, history: np.ndarray, pos: int, lags: np.ndarray, shares: np.ndarray,
+    cash: np.ndarray, owner: np.ndarray, max_pos: np.ndarray, pnl: np.ndarray, cash0: float,
+    p0: float, tick: float,
+) -> np.ndarray:  # fmt: skip
+    """Fill the per-agent entries (returns, position, cash, PnL) around the shared ones; clip."""
+    n = owner.shape[0]
+    size = history.shape[0]
+    out = np.empty((n, OBS_DIM), dtype=np.float32)
+    for i in range(n):
+        row = shared.copy()
+        for j in range(3):
+            lag = lags[i, j]
+            row[j] = (history[pos] - history[(pos - lag) % size]) / (REF_VOL * math.sqrt(lag))
+        limit = float(max_pos[i])
+        row[11] = shares[owner[i]] / limit
+        row[12] = (cash[owner[i]] - cash0) / (limit * p0)
+        row[13] = pnl[i] / tick / (limit * p0 * 0.01)
+        for j in range(OBS_DIM):
+            out[i, j] = min(max(row[j], -OBS_CLIP), OBS_CLIP)
+    return out

@@ -11,9 +11,11 @@ are O(1):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from market.config import AgentSpec
 
@@ -47,10 +49,23 @@ def shaped_rewards(
     w: RewardWeights, d_pnl: np.ndarray, position_fraction: np.ndarray, trend_signal: np.ndarray
 ) -> np.ndarray:
     """Rewards of one step from PnL changes (currency), positions / limits and trend signals."""
-    base = d_pnl / w.unit
-    return (
-        base
-        + w.trend * position_fraction * np.tanh(trend_signal)
-        - w.inventory * position_fraction**2
-        - w.risk * base**2
+    return _reward_kernel(
+        w.unit, w.trend, w.inventory, w.risk, d_pnl, position_fraction, trend_signal
     )
+
+
+@njit(cache=True)
+def _reward_kernel(
+    unit: np.ndarray, trend: np.ndarray, inventory: np.ndarray, risk: np.ndarray,
+    d_pnl: np.ndarray, position: np.ndarray, signal: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    out = np.empty(unit.shape[0])
+    for i in range(unit.shape[0]):
+        base = d_pnl[i] / unit[i]
+        out[i] = (
+            base
+            + trend[i] * position[i] * math.tanh(signal[i])
+            - inventory[i] * position[i] ** 2
+            - risk[i] * base**2
+        )
+    return out

@@ -26,9 +26,11 @@ from market.agents.noise import NoiseTraders
 from market.book import OrderBook
 from market.config import BACKGROUND_KINDS, AgentSpec, EventSpec, MarketConfig
 from market.events import EventSchedule, StepEffects, as_event
-from market.orders import KIND_CANCEL, KIND_LIMIT, KIND_MARKET, SELL, FillBatch
+from market.expiry import ExpiryQueue
+from market.orders import KIND_CANCEL, KIND_MARKET, SELL, FillBatch
 from market.records import AgentRecorder, MarketRecorder
 from market.settlement import settle
+from market.snapshot import DEPTH_LEVELS, market_row, snapshot
 
 STREAMS = (
     "fundamental",
@@ -40,7 +42,6 @@ STREAMS = (
     "events",
 )
 HISTORY = 512
-DEPTH_LEVELS = 5
 STRESS_SELLER = "stress_seller"
 _GROUP_CLASSES: dict[str, Any] = {
     "noise": NoiseTraders,
@@ -93,6 +94,8 @@ class MarketSimulator:
         self.rl_max = np.zeros(0, np.int64)
         self.rl_value0 = np.zeros(0, np.float64)
         self.rl_record_idx = np.zeros(0, np.int64)
+        self._rl_version = 0
+        self._rl_lists: tuple[list[int], list[int], list[int]] = ([], [], [])
         self._init_state()
         for spec in self._agent_specs:
             self._register_rl(spec)
@@ -116,14 +119,13 @@ class MarketSimulator:
         self.best_ask: int | None = None
         self.bid_depth = self.ask_depth = self.volume = self.trades = self.flow = 0
         self.last_fills = FillBatch.empty()
+        self._pnl_cache: tuple[tuple[int, int], np.ndarray] = ((-1, 0), np.zeros(0))
         self.last_effects = _WARMUP
         self._next_id = 1
-        self._expiry: dict[int, list[np.ndarray]] = {}
+        cfg = self.config
+        self._expiry = ExpiryQueue([cfg.noise.lifetime, cfg.fundamentalist.lifetime, 1])
         self._vol_alpha = 1.0 - 0.5 ** (1.0 / self.config.market_maker.vol_halflife)
         self._anchor_alpha = self.config.market_maker.fair_value_speed
-        self._lifetimes = sorted(
-            {self.config.noise.lifetime, self.config.fundamentalist.lifetime, 1}
-        )
 
     def _resize(self) -> None:
         """Cache the per-step order capacity and arrival slots of the background groups."""
@@ -191,6 +193,12 @@ class MarketSimulator:
         value0 = float(self.cash[owner]) + float(self.shares[owner]) * self.mid
         self.rl_value0 = np.append(self.rl_value0, value0)
         self.rl_record_idx = np.append(self.rl_record_idx, len(self._rl_all) - 1)
+        self._rl_changed()
+
+    def _rl_changed(self) -> None:
+        """Refresh caches that depend on the set of live RL agents."""
+        self._rl_version += 1
+        self._rl_lists = (self.rl_owner.tolist(), self.rl_size.tolist(), self.rl_max.tolist())
 
     def remove_rl_agent(self, name: str) -> None:
         """Stop an RL agent (KeyError if unknown); its account stays in `accounts()`."""
@@ -202,6 +210,7 @@ class MarketSimulator:
         keep = np.arange(len(self.rl_owner)) != i
         for attr in ("rl_owner", "rl_size", "rl_max", "rl_value0", "rl_record_idx"):
             setattr(self, attr, getattr(self, attr)[keep])
+        self._rl_changed()
 
     # ------------------------------------------------------------------ events
     def inject_event(
@@ -239,24 +248,19 @@ class MarketSimulator:
             self.clock, self.mid, fundamental, self.vol_ticks, self.history, self.clock % HISTORY,
             self.mid_ema, news, eff.noise_scale, eff.makers_out,
         )  # fmt: skip
-        executed, rl_idx = self._rl_decisions(actions)
-        due = self._expiry.pop(self.clock, None)
-        cancel_ids = (due[0] if len(due) == 1 else np.concatenate(due)) if due else _NO_IDS
+        executed, rl_orders = self._rl_decisions(actions)
+        cancel_ids = self._expiry.pop(self.clock)
         nc = cancel_ids.shape[0]
-        out = np.empty((N_ROWS, nc + self._capacity + rl_idx.shape[0] + 1), dtype=np.int64)
+        m = len(rl_orders)
+        out = np.empty((N_ROWS, nc + self._capacity + m + 1), dtype=np.int64)
         out[:, :nc] = 0
         out[KIND, :nc] = KIND_CANCEL
         k = self._background_orders(view, out, nc)
         if eff.sell_qty:
             out[:, k] = (KIND_MARKET, SELL, 0, eff.sell_qty, self._stress_owner, 0)
             k += 1
-        m = rl_idx.shape[0]
         if m:
-            out[:, k : k + m] = 0
-            out[KIND, k : k + m] = KIND_MARKET
-            out[SIDE, k : k + m] = executed[rl_idx]
-            out[QTY, k : k + m] = self.rl_size[rl_idx]
-            out[OWNER, k : k + m] = self.rl_owner[rl_idx]
+            out[:, k : k + m] = np.array(rl_orders, dtype=np.int64).T
             k += m
         ids = np.empty(k, dtype=np.int64)
         ids[:nc] = cancel_ids
@@ -285,40 +289,41 @@ class MarketSimulator:
         jump = f.jump_sigma * j if u < f.jump_prob else 0.0
         self.log_fundamental += f.sigma * z + jump + eff.fundamental_jump
 
-    def _rl_decisions(self, actions: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
-        """Executed actions (clipped at position limits) and the round-robin order of the orders."""
-        n = len(self.rl_names)
-        executed = np.zeros(n, dtype=np.int64)
+    def _rl_decisions(self, actions: Mapping[str, int]) -> tuple[np.ndarray, list[tuple]]:
+        """Executed actions (clipped at position limits) and the RL market orders, round-robin.
+
+        Plain Python on purpose: a handful of agents is cheaper in lists than in numpy calls.
+        """
+        names = self.rl_names
+        n = len(names)
+        executed = [0] * n
         for name, a in actions.items():
-            if name not in self.rl_names:
-                raise KeyError(f"unknown RL agent {name!r}; agents: {self.rl_names}")
+            if name not in names:
+                raise KeyError(f"unknown RL agent {name!r}; agents: {names}")
             if a not in (-1, 0, 1):
                 raise ValueError(f"rl_actions[{name!r}]={a!r}: must be -1, 0 or 1")
-            executed[self.rl_names.index(name)] = a
-        if not executed.any():
-            return executed, _NO_IDS
-        pos = self.shares[self.rl_owner] + executed * self.rl_size
-        executed[np.abs(pos) > self.rl_max] = 0
-        idx = np.flatnonzero(executed)
-        if n > 1:
-            idx = idx[np.argsort((idx - self.clock) % n, kind="stable")]
-        return executed, idx
+            executed[names.index(name)] = int(a)
+        orders: list[tuple] = []
+        if any(executed):
+            owners, sizes, limits = self._rl_lists
+            for j in range(n):
+                i = (self.clock + j) % n
+                side = executed[i]
+                if side and abs(int(self.shares[owners[i]]) + side * sizes[i]) > limits[i]:
+                    executed[i] = 0
+                elif side:
+                    orders.append((KIND_MARKET, side, 0, sizes[i], owners[i], 0))
+        return np.array(executed, dtype=np.int64), orders
 
     def _match(self, orders: np.ndarray, ids: np.ndarray, n_cancels: int) -> None:
         """Submit the batch (cancels first), settle fills, schedule expiries, update the state."""
         fills = self.book.submit_batch(
             orders[KIND], ids, orders[SIDE], orders[PRICE], orders[QTY], orders[OWNER]
         )
-        self._schedule_expiry(orders[:, n_cancels:], ids[n_cancels:])
+        new = orders[:, n_cancels:]
+        self._expiry.push(new[KIND], new[LIFETIME], ids[n_cancels:], self.clock)
         self.volume, self.flow = settle(self.cash, self.shares, fills)
         self._update_state(fills)
-
-    def _schedule_expiry(self, orders: np.ndarray, ids: np.ndarray) -> None:
-        limit_life = np.where(orders[KIND] == KIND_LIMIT, orders[LIFETIME], 0)
-        for lifetime in self._lifetimes:
-            sel = ids[limit_life == lifetime]
-            if sel.shape[0]:
-                self._expiry.setdefault(self.clock + lifetime, []).append(sel)
 
     def _update_state(self, fills: FillBatch) -> None:
         book = self.book
@@ -345,24 +350,7 @@ class MarketSimulator:
 
     def _record(self, eff: StepEffects, executed: np.ndarray) -> None:
         tick = self.config.tick_size
-        bb, ba = self.best_bid, self.best_ask
-        spread = (ba - bb) * tick if bb is not None and ba is not None else math.nan
-        self.market_rec.append(
-            (
-                self.mid * tick,
-                math.nan if bb is None else bb * tick,
-                math.nan if ba is None else ba * tick,
-                spread,
-                self.bid_depth + self.ask_depth,
-                self.volume,
-                self.trades,
-                eff.stress,
-                self.bid_depth,
-                self.ask_depth,
-                math.exp(self.log_fundamental) * tick,
-                self.flow,
-            )
-        )
+        self.market_rec.append(market_row(self, eff.stress))
         self.last_effects = eff
         n = len(self.rl_names)
         if n:
@@ -379,9 +367,12 @@ class MarketSimulator:
     # ------------------------------------------------------------------ views
     def rl_pnl(self) -> np.ndarray:
         """Mark-to-market PnL (currency) of the live RL agents, in `rl_names` order."""
-        owner = self.rl_owner
-        value = self.cash[owner] + self.shares[owner] * self.mid
-        return (value - self.rl_value0) * self.config.tick_size
+        key = (self.clock, self._rl_version)
+        if self._pnl_cache[0] != key:
+            owner = self.rl_owner
+            value = self.cash[owner] + self.shares[owner] * self.mid
+            self._pnl_cache = (key, (value - self.rl_value0) * self.config.tick_size)
+        return self._pnl_cache[1]
 
     def accounts(self) -> pd.DataFrame:
         """Every trader's account: agent_id, type, cash (currency), shares."""
@@ -404,33 +395,8 @@ class MarketSimulator:
 
     def state(self) -> dict[str, Any]:
         """A JSON-friendly snapshot of the market now (prices in currency units)."""
-        tick = self.config.tick_size
-        f = self.last_fills
-        n = min(len(f), 20)
-        return {
-            "step": self.step_count,
-            "mid": self.mid * tick,
-            "best_bid": None if self.best_bid is None else self.best_bid * tick,
-            "best_ask": None if self.best_ask is None else self.best_ask * tick,
-            "spread": None
-            if self.best_bid is None or self.best_ask is None
-            else (self.best_ask - self.best_bid) * tick,
-            "bids": [(p * tick, q) for p, q in self.book.depth("buy", DEPTH_LEVELS)],
-            "asks": [(p * tick, q) for p, q in self.book.depth("sell", DEPTH_LEVELS)],
-            "last_trades": [
-                {"price": int(p) * tick, "qty": int(q), "side": "buy" if s > 0 else "sell"}
-                for p, q, s in zip(f.price[-n:], f.qty[-n:], f.taker_side[-n:], strict=True)
-            ]
-            if n
-            else [],
-            "active_events": [
-                {"type": e.type, "step": e.step, "duration": e.duration, "params": dict(e.params)}
-                for e in self.active_events
-            ],
-            "fundamental": math.exp(self.log_fundamental) * tick,
-        }
+        return snapshot(self)
 
 
 _WARMUP = StepEffects()
-_NO_IDS = np.zeros(0, dtype=np.int64)
 _TAKERS = ("noise", "fundamentalist", "momentum")

@@ -53,7 +53,12 @@ class TraderGroup(Protocol):
         ...
 
     def decide(
-        self, view: MarketView, rng: np.random.Generator, shares: np.ndarray, out: np.ndarray, k: int
+        self,
+        view: MarketView,
+        rng: np.random.Generator,
+        shares: np.ndarray,
+        out: np.ndarray,
+        k: int,
     ) -> int:
         """Write this step's orders into out[:, k:] (N_ROWS rows) and return the new end index.
 

@@ -48,12 +48,17 @@ class Fundamentalists:
         return int(self.owners.shape[0])
 
     def decide(
-        self, view: MarketView, rng: np.random.Generator, shares: np.ndarray, out: np.ndarray, k: int
+        self,
+        view: MarketView,
+        rng: np.random.Generator,
+        shares: np.ndarray,
+        out: np.ndarray,
+        k: int,
     ) -> int:
         cfg = self.cfg
         n = self.owners.shape[0]
-        u = rng.random(n)
-        z = rng.standard_normal(n)
+        u = rng.random((n,))
+        z = rng.standard_normal((n,))
         return _fundamentalist_kernel(
             u, z, self.threshold, self.active, self.owners, view.fundamental, view.mid,
             cfg.perception_sigma, cfg.p_act, cfg.size_per_bps, cfg.max_size, cfg.lifetime, out, k,

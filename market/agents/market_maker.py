@@ -52,10 +52,15 @@ class MarketMakers:
         return int(self.owners.shape[0]) * (1 + 2 * self.cfg.levels)
 
     def decide(
-        self, view: MarketView, rng: np.random.Generator, shares: np.ndarray, out: np.ndarray, k: int
+        self,
+        view: MarketView,
+        rng: np.random.Generator,
+        shares: np.ndarray,
+        out: np.ndarray,
+        k: int,
     ) -> int:
         cfg = self.cfg
-        u = rng.random(self.owners.shape[0])
+        u = rng.random((self.owners.shape[0],))
         if view.makers_out or view.vol_ticks > cfg.withdraw_vol_ticks:
             return k
         news = cfg.news_pass_through * view.news_ticks

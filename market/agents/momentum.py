@@ -52,10 +52,15 @@ class MomentumTraders:
         return int(self.owners.shape[0])
 
     def decide(
-        self, view: MarketView, rng: np.random.Generator, shares: np.ndarray, out: np.ndarray, k: int
+        self,
+        view: MarketView,
+        rng: np.random.Generator,
+        shares: np.ndarray,
+        out: np.ndarray,
+        k: int,
     ) -> int:
         cfg = self.cfg
-        u = rng.random(self.owners.shape[0])
+        u = rng.random((self.owners.shape[0],))
         return _momentum_kernel(
             u, self.lookback, self.threshold, self.active, self.owners, view.log_mid_history,
             view.history_pos, cfg.p_act, cfg.size_per_bps, cfg.max_size, out, k,

@@ -48,7 +48,12 @@ class NoiseTraders:
         return int(self.owners.shape[0])
 
     def decide(
-        self, view: MarketView, rng: np.random.Generator, shares: np.ndarray, out: np.ndarray, k: int
+        self,
+        view: MarketView,
+        rng: np.random.Generator,
+        shares: np.ndarray,
+        out: np.ndarray,
+        k: int,
     ) -> int:
         cfg = self.cfg
         u = rng.random((5, self.owners.shape[0]))

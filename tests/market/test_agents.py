@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from market.agents.base import KIND, OWNER, PRICE, QTY, SIDE, MarketView
+from market.agents.base import KIND, OWNER, PRICE, QTY, SIDE, MarketView, new_block
 from market.agents.counterparts import BUY, HOLD, SELL, rule_based_action
 from market.agents.fundamentalist import Fundamentalists
 from market.agents.market_maker import MarketMakers
@@ -36,6 +36,12 @@ def view(mid: float = P0, fundamental: float = P0, trend: float = 0.0, **kw: Any
     )  # type: ignore[arg-type]
 
 
+def orders(group: Any, v: MarketView, rng: np.random.Generator, shares: np.ndarray) -> np.ndarray:
+    """The (N_ROWS, k) orders a group sends in one step."""
+    out = new_block(group.capacity)
+    return out[:, : group.decide(v, rng, shares, out, 0)]
+
+
 def groups() -> list:
     return [
         NoiseTraders(CFG.noise, np.arange(0, 10)),
@@ -52,7 +58,7 @@ def test_variates_drawn_do_not_depend_on_market_state(index: int) -> None:
     states = []
     for v in views:
         rng = np.random.default_rng(0)
-        groups()[index].decide(v, rng, shares)
+        orders(groups()[index], v, rng, shares)
         states.append(rng.bit_generator.state)
     assert states[0] == states[1]
 
@@ -60,9 +66,9 @@ def test_variates_drawn_do_not_depend_on_market_state(index: int) -> None:
 def test_noise_orders_are_valid_and_sized_by_regime() -> None:
     shares = np.zeros(200, dtype=np.int64)
     noise = NoiseTraders(CFG.noise, np.arange(200))
-    calm = noise.decide(view(), np.random.default_rng(1), shares)
+    calm = orders(noise, view(), np.random.default_rng(1), shares)
     noise.log_activity = 0.0
-    wild = noise.decide(view(noise_scale=5.0), np.random.default_rng(1), shares)
+    wild = orders(noise, view(noise_scale=5.0), np.random.default_rng(1), shares)
     assert calm.shape[1] > 0 and (calm[QTY] >= 1).all()
     limit = calm[KIND] == KIND_LIMIT
     assert (calm[PRICE][limit & (calm[SIDE] == 1)] <= P0).all()
@@ -73,9 +79,9 @@ def test_noise_orders_are_valid_and_sized_by_regime() -> None:
 def test_fundamentalists_buy_below_and_sell_above_value() -> None:
     shares = np.zeros(100, dtype=np.int64)
     f = Fundamentalists(CFG.fundamentalist, np.arange(100))
-    cheap = f.decide(view(fundamental=P0 * 1.01), np.random.default_rng(2), shares)
-    dear = f.decide(view(fundamental=P0 * 0.99), np.random.default_rng(2), shares)
-    fair = f.decide(view(), np.random.default_rng(2), shares)
+    cheap = orders(f, view(fundamental=P0 * 1.01), np.random.default_rng(2), shares)
+    dear = orders(f, view(fundamental=P0 * 0.99), np.random.default_rng(2), shares)
+    fair = orders(f, view(), np.random.default_rng(2), shares)
     assert cheap.shape[1] > 10 and (cheap[SIDE] == 1).all()
     assert dear.shape[1] > 10 and (dear[SIDE] == -1).all()
     assert fair.shape[1] < cheap.shape[1] / 5
@@ -84,8 +90,8 @@ def test_fundamentalists_buy_below_and_sell_above_value() -> None:
 def test_momentum_follows_the_trend_with_market_orders() -> None:
     shares = np.zeros(100, dtype=np.int64)
     m = MomentumTraders(CFG.momentum, np.arange(100))
-    up = m.decide(view(trend=2e-4), np.random.default_rng(3), shares)
-    flat = m.decide(view(), np.random.default_rng(3), shares)
+    up = orders(m, view(trend=2e-4), np.random.default_rng(3), shares)
+    flat = orders(m, view(), np.random.default_rng(3), shares)
     assert up.shape[1] > 0 and (up[SIDE] == 1).all() and (up[KIND] == KIND_MARKET).all()
     assert flat.shape[1] == 0
 
@@ -93,26 +99,26 @@ def test_momentum_follows_the_trend_with_market_orders() -> None:
 def test_market_makers_quote_both_sides_widen_skew_and_withdraw() -> None:
     mm = MarketMakers(CFG.market_maker, np.arange(2))
     shares = np.zeros(2, dtype=np.int64)
-    quotes = mm.decide(view(), np.random.default_rng(4), shares)
+    quotes = orders(mm, view(), np.random.default_rng(4), shares)
     bids, asks = quotes[PRICE][quotes[SIDE] == 1], quotes[PRICE][quotes[SIDE] == -1]
     assert bids.size == asks.size == 2 * CFG.market_maker.levels and bids.max() < asks.min()
     v = view()
     v.vol_ticks = 8.0
-    wide = mm.decide(v, np.random.default_rng(4), shares)
+    wide = orders(mm, v, np.random.default_rng(4), shares)
     wide_bids, wide_asks = wide[PRICE][wide[SIDE] == 1], wide[PRICE][wide[SIDE] == -1]
     assert wide_asks.min() - wide_bids.max() > asks.min() - bids.max()
-    long = mm.decide(view(), np.random.default_rng(4), np.array([1000, 0]))
+    long = orders(mm, view(), np.random.default_rng(4), np.array([1000, 0]))
     assert not ((long[OWNER] == 0) & (long[SIDE] == 1)).any()
     assert long[PRICE][(long[OWNER] == 0) & (long[SIDE] == -1)].min() < asks.min()
     v.vol_ticks = CFG.market_maker.withdraw_vol_ticks + 1
-    assert mm.decide(v, np.random.default_rng(4), shares).shape[1] == 0
-    assert mm.decide(view(makers_out=True), np.random.default_rng(4), shares).shape[1] == 0
+    assert orders(mm, v, np.random.default_rng(4), shares).shape[1] == 0
+    assert orders(mm, view(makers_out=True), np.random.default_rng(4), shares).shape[1] == 0
 
 
 def test_removed_traders_do_not_trade() -> None:
     noise = NoiseTraders(CFG.noise, np.arange(50))
     noise.active[:] = False
-    assert noise.decide(view(), np.random.default_rng(0), np.zeros(50, np.int64)).shape[1] == 0
+    assert orders(noise, view(), np.random.default_rng(0), np.zeros(50, np.int64)).shape[1] == 0
 
 
 def obs(**entries: float) -> np.ndarray:

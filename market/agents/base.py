@@ -81,8 +81,13 @@ def spread_param(i: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return lo + (hi - lo) * np.mod(np.asarray(i, dtype=np.float64) * GOLDEN + 0.5, 1.0)
 
 
-def check_params(kind: str, params: dict[str, Any] | None, allowed: tuple[str, ...]) -> dict:
-    """Reject unknown per-trader parameter names (ValueError naming them)."""
+def check_params(
+    kind: str, params: dict[str, Any] | None, allowed: dict[str, tuple[float, float]]
+) -> dict:
+    """Validate per-trader overrides: known names, numbers inside [low, high]; ValueError otherwise.
+
+    Checked when the trader is added, so a bad value never reaches the book mid-run.
+    """
     params = dict(params or {})
     unknown = sorted(set(params) - set(allowed))
     if unknown:
@@ -90,4 +95,7 @@ def check_params(kind: str, params: dict[str, Any] | None, allowed: tuple[str, .
     for k, v in params.items():
         if not isinstance(v, int | float) or isinstance(v, bool):
             raise ValueError(f"params.{k}={v!r}: must be a number")
+        low, high = allowed[k]
+        if not low <= v <= high:
+            raise ValueError(f"params.{k}={v!r}: must be in [{low}, {high}] for {kind}")
     return params

@@ -18,7 +18,7 @@ from market.agents.base import MarketView, check_params, spread_param
 from market.config import FundamentalistConfig
 from market.orders import BUY, KIND_LIMIT, KIND_MARKET, SELL
 
-PARAMS = ("threshold_bps",)
+PARAMS = {"threshold_bps": (0.0, 10_000.0)}
 
 
 class Fundamentalists:

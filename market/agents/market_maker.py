@@ -23,7 +23,7 @@ from market.agents.base import MarketView, check_params
 from market.config import MarketMakerConfig
 from market.orders import BUY, KIND_LIMIT, SELL
 
-PARAMS = ("size",)
+PARAMS = {"size": (1.0, 100_000.0)}
 
 
 class MarketMakers:

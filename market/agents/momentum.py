@@ -17,7 +17,7 @@ from market.agents.base import MarketView, check_params, spread_param
 from market.config import MomentumConfig
 from market.orders import BUY, KIND_MARKET, SELL
 
-PARAMS = ("lookback", "threshold_bps")
+PARAMS = {"lookback": (1.0, 500.0), "threshold_bps": (0.0, 10_000.0)}
 
 
 class MomentumTraders:

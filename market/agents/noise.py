@@ -17,7 +17,7 @@ from market.agents.base import MarketView, check_params
 from market.config import NoiseConfig
 from market.orders import BUY, KIND_LIMIT, KIND_MARKET, SELL
 
-PARAMS = ("p_act", "mean_size")
+PARAMS = {"p_act": (0.0, 1.0), "mean_size": (1.0, 10_000.0)}
 
 
 class NoiseTraders:

@@ -16,6 +16,7 @@ from market.agents.momentum import MomentumTraders
 from market.agents.noise import NoiseTraders
 from market.config import MarketConfig
 from market.orders import KIND_LIMIT, KIND_MARKET
+from market.simulator import MarketSimulator
 
 CFG = MarketConfig()
 P0 = 10_000.0
@@ -153,3 +154,23 @@ def test_rule_based_counterparts_reject_bad_input() -> None:
         rule_based_action("greedy", obs())
     with pytest.raises(ValueError, match="shape"):
         rule_based_action("momentum", np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [
+        ("noise", {"mean_size": -5}),
+        ("noise", {"p_act": 7}),
+        ("fundamentalist", {"threshold_bps": -1}),
+        ("momentum", {"lookback": 0}),
+        ("market_maker", {"size": 0}),
+    ],
+)
+def test_add_trader_rejects_out_of_range_params(kind: str, params: dict) -> None:
+    """A bad per-trader value fails when the trader is added, and the market keeps stepping."""
+    sim = MarketSimulator({"episode_length": 50}, seed=3)
+    before = len(sim.accounts())
+    with pytest.raises(ValueError, match=f"params.{next(iter(params))}"):
+        sim.add_trader(kind, params)
+    assert len(sim.accounts()) == before
+    sim.step({})

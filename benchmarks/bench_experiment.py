@@ -72,5 +72,9 @@ def main() -> None:
                 max_s, max_gb = TARGETS[name]
                 line += f"   (target < {max_s / 60:.0f} min, < {max_gb:.0f} GB)"
             print(f"{line}   {status}", flush=True)
+            log = (Path(tmp) / f"{name}.log").read_text()
             if code != 0:
-                print((Path(tmp) / f"{name}.log").read_text()[-2000:])
+                print(log[-2000:])
+            else:
+                lines = [line for line in log.splitlines() if line.startswith("[pipeline]")]
+                print("\n".join(f"     {line}" for line in lines))

@@ -11,9 +11,11 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from hydra import compose, initialize_config_dir
 from ray.rllib.env.multi_agent_env import MultiAgentEnv
 
-from pipeline.config import ExperimentConf, PPOConf, load
+from pipeline.config import ExperimentConf, load
+from pipeline.paths import PROJECT_ROOT
 from pipeline.rllib import build_ppo_config, ray_session, set_torch_threads
 
 OBS_DIM = 15
@@ -72,9 +74,15 @@ def steps_per_second(conf: ExperimentConf, env_cls: type | None, iterations: int
     return float(np.median(rates))
 
 
+def herding_conf() -> ExperimentConf:
+    """The herding experiment's config (`make run`), composed from conf/ like the CLI does."""
+    with initialize_config_dir(config_dir=str(PROJECT_ROOT / "conf"), version_base="1.3"):
+        return load(compose(config_name="config", overrides=["+experiment=herding"]))
+
+
 def main() -> None:
     """Print env steps/s per PPO iteration for both envs and their ratio vs the 0.9 target."""
-    conf = load({"ppo": PPOConf(train_batch_size=4000, minibatch_size=500, num_epochs=5)})
+    conf = herding_conf()
     set_torch_threads(conf.ppo.torch_threads)
     iterations = 3
     with ray_session(conf.ray):
@@ -82,7 +90,8 @@ def main() -> None:
         market = steps_per_second(conf, None, iterations)
     ppo = conf.ppo
     print(f"PPO iteration (batch {ppo.train_batch_size}, {ppo.num_epochs} epochs, ", end="")
-    print(f"{ppo.num_env_runners} env runner, local learner), median of {iterations}:")
+    print(f"{ppo.num_env_runners} env runner x {ppo.num_envs_per_env_runner} envs, local learner),"
+          f" median of {iterations}:")
     print(f"  trivial env : {trivial:8.0f} env steps/s")
     print(f"  market env  : {market:8.0f} env steps/s")
     print(f"  ratio market/trivial = {market / trivial:.2f}  (target >= {TARGET_RATIO})")

@@ -1,7 +1,8 @@
 """`python -m pipeline +experiment=NAME [group=option ...] [-m]`: one experiment (or sweep) per job.
 
-Thin on purpose: Hydra composes and type-checks the config, pipeline.experiment.run does
-the work. A config error exits with status 2 and a one-line message before any work starts.
+Thin on purpose: Hydra composes and type-checks the config (the schemas of pipeline.config),
+pipeline.experiment.run does the work. A config error exits with status 2 and a one-line
+message before any work starts; a failure during the run exits non-zero with its error.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from pipeline.config import ConfigError, register
+import pipeline.config  # noqa: F401  (registers the config schema and resolvers)
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
     """Run the composed experiment; config errors end the process with exit code 2."""
+    from pipeline.config import ConfigError
     from pipeline.experiment import run
 
     try:
@@ -27,5 +29,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    register()
     main()

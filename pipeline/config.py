@@ -16,6 +16,8 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from pipeline.paths import outputs_dir
+
 
 class ConfigError(ValueError):
     """A configuration that cannot run; the message names the field and the value."""
@@ -358,11 +360,20 @@ class ExperimentConf:
                 "hypotheses.tests includes liquidity_impact, which needs stress events, "
                 "but events.schedule is empty (pick events=flash_crash or similar)"
             )
+        if HypothesisName.herding in self.hypotheses.tests and len(self.agents.rl) < 2:
+            raise ConfigError(
+                "hypotheses.tests includes herding, which needs >= 2 RL agents, "
+                f"but agents.rl has {len(self.agents.rl)}"
+            )
 
 
 def register() -> None:
-    """Register the root schema so conf/config.yaml can name it in its defaults list."""
+    """Register the root schema (named in conf/config.yaml's defaults) and ``${outputs_dir:}``.
+
+    The resolver anchors Hydra's run dirs at the project's outputs/ whatever the cwd.
+    """
     ConfigStore.instance().store(name="config_schema", node=ExperimentConf)
+    OmegaConf.register_new_resolver("outputs_dir", lambda: str(outputs_dir()), replace=True)
 
 
 register()

@@ -94,23 +94,35 @@ def plot_agreement(evaluation: Evaluation, path: Path) -> Path:
 
 
 def plot_returns(evaluation: Evaluation, path: Path) -> Path:
-    """Standardized log-return histograms (rl, baseline) against the standard normal, log scale."""
+    """Standardized log returns (rl, baseline) vs the standard normal: density and tail (CCDF)."""
     table = evaluation.market[evaluation.market["condition"] == evaluation.primary_condition]
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    grid = np.linspace(-6, 6, 400)
+    fig, (ax_pdf, ax_tail) = plt.subplots(1, 2, figsize=(11, 4.5))
+    grid = np.linspace(0, 8, 200)
     for scenario, group in table.groupby("scenario"):
         returns = log_returns(group)
         if returns.size < 2 or returns.std() == 0:
             continue
         z = (returns - returns.mean()) / returns.std()
-        ax.hist(z, bins=80, range=(-8, 8), density=True, histtype="step",
-                color=COLORS.get(str(scenario), "gray"), label=f"{scenario} (n={z.size})")
-    ax.plot(grid, stats.norm.pdf(grid), "k--", label="normal")
-    ax.set_yscale("log")
-    ax.set_xlabel("standardized log mid return")
-    ax.set_ylabel("density")
-    ax.legend()
-    ax.set_title("Return distribution vs normal")
+        color = COLORS.get(str(scenario), "gray")
+        ax_pdf.hist(z, bins=40, range=(-8, 8), density=True, histtype="step", color=color,
+                    label=f"{scenario} (n={z.size})")
+        tail = np.sort(np.abs(z))
+        ax_tail.step(tail, 1.0 - np.arange(tail.size) / tail.size, where="post", color=color,
+                     label=str(scenario))
+    ax_pdf.plot(np.linspace(-8, 8, 400), stats.norm.pdf(np.linspace(-8, 8, 400)), "k--",
+                label="normal")
+    ax_tail.plot(grid, 2 * stats.norm.sf(grid), "k--", label="normal")
+    for ax in (ax_pdf, ax_tail):
+        ax.set_yscale("log")
+        ax.legend()
+    ax_pdf.set_ylim(1e-4, 2)
+    ax_tail.set_ylim(1e-4, 1.1)
+    ax_pdf.set_xlabel("standardized log mid return")
+    ax_pdf.set_ylabel("density")
+    ax_tail.set_xlabel("|standardized return|")
+    ax_tail.set_ylabel("P(|z| > x)")
+    ax_pdf.set_title("Return distribution vs normal")
+    ax_tail.set_title("Tails vs normal")
     return _save(fig, path)
 
 

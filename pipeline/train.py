@@ -11,12 +11,14 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig
 
 from pipeline.config import ExperimentConf, load
+from pipeline.paths import outputs_dir
 from pipeline.policy import MAPPING_FILE
 from pipeline.rllib import build_ppo_config, module_mapping, ray_session, set_torch_threads
 
@@ -86,13 +88,19 @@ def progress_line(
 
 def train(
     cfg: DictConfig | ExperimentConf | dict[str, Any],
-    checkpoint_dir: Path,
+    checkpoint_dir: Path | None = None,
     *,
     on_iteration: IterationCallback | None = None,
     env_cls: type | None = None,
 ) -> TrainResult:
-    """Train PPO per ``cfg.ppo`` and save the checkpoint into ``checkpoint_dir``."""
+    """Train PPO per ``cfg.ppo``; the checkpoint goes to ``checkpoint_dir``.
+
+    Default: outputs/checkpoints/<name>/<timestamp>.
+    """
     conf = load(cfg)
+    if checkpoint_dir is None:
+        stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
+        checkpoint_dir = outputs_dir() / "checkpoints" / conf.name / stamp
     set_torch_threads(conf.ppo.torch_threads)
     with ray_session(conf.ray):
         return train_with_ray(conf, Path(checkpoint_dir), on_iteration, env_cls)

@@ -16,6 +16,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
+import pipeline.config  # noqa: F401  (registers the config schema and resolvers)
 from pipeline.paths import PROJECT_ROOT
 
 CONF_DIR = PROJECT_ROOT / "conf"

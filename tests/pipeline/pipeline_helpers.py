@@ -18,7 +18,8 @@ def synthetic_evaluation(seeds: int = 3, steps: int = 120) -> Evaluation:
         for seed in range(seeds):
             for scenario in ("rl", "baseline"):
                 mid = 100 * np.exp(np.cumsum(rng.standard_t(4, steps) * 1e-3))
-                stress = (np.arange(steps) >= 50) & (np.arange(steps) < 60) & (condition == "stress")
+                window = (np.arange(steps) >= 50) & (np.arange(steps) < 60)
+                stress = window & (condition == "stress")
                 market_rows.append(pd.DataFrame({
                     "scenario": scenario, "seed": seed, "step": np.arange(steps), "mid": mid,
                     "spread": 0.01 + 0.02 * stress, "depth": 200.0 - 50 * stress,

@@ -60,7 +60,7 @@ def _cluster_pids(temp_dir: str) -> set[int]:
 
 def _stop_cluster(temp_dir: str) -> None:
     """SIGTERM, then SIGKILL, exactly the processes of this cluster."""
-    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 2.0)):
+    for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 2.0)):
         pids = _cluster_pids(temp_dir)
         for pid in pids:
             try:

@@ -77,6 +77,7 @@ def test_wrong_type_or_key_fails_at_composition(override: str) -> None:
         ("hypotheses.eval_seeds=1", "hypotheses.eval_seeds must be >= 2"),
         ("events=none", "liquidity_impact, which needs stress events"),
         ("ray.address=nowhere", "ray.address"),
+        ("agents.rl=[{name:solo,style:momentum}]", "herding, which needs >= 2 RL agents"),
     ],
 )
 def test_bad_values_fail_validation_with_the_field_named(override: str, message: str) -> None:

@@ -40,9 +40,12 @@ def test_noise_actions_match_the_trading_rate_with_balanced_sides() -> None:
 
 
 def test_noise_actions_are_reproducible_from_the_generator() -> None:
-    first = [NoiseActions({"momentum": 0.5}, np.random.default_rng(4))(_obs(1)) for _ in range(1)]
-    again = [NoiseActions({"momentum": 0.5}, np.random.default_rng(4))(_obs(1)) for _ in range(1)]
-    assert first == again
+    def draws(seed: int) -> list[dict[str, int]]:
+        source = NoiseActions({"momentum": 0.5}, np.random.default_rng(seed))
+        return [source(_obs(1)) for _ in range(50)]
+
+    assert draws(4) == draws(4)
+    assert draws(4) != draws(5)
 
 
 def test_trade_rates_count_executed_actions() -> None:

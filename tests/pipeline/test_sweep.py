@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import ray
 from mlflow.tracking import MlflowClient
 
 from pipeline.config import ConfigError, as_dict, load
@@ -69,10 +70,13 @@ def check_sweep_runs(uri: str, parent_id: str) -> list[Any]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_smoke_sweep_logs_each_trial_as_a_child_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("THINKING_MARKET_OUTPUTS", str(tmp_path / "outputs"))
+    if ray.is_initialized():  # a Ray left over by another test may lack the CPUs a trial needs
+        ray.shutdown()
     cfg = compose_config([
         "+experiment=smoke", "sweep=ppo_lr", TWO_LRS, "ray.num_cpus=2",
         f"sweep.storage_path={tmp_path / 'ray_results'}", *store_overrides(tmp_path),

@@ -111,10 +111,12 @@ def test_smoke_sweep_runs_on_a_two_node_cluster(
 ) -> None:
     address, env = two_node_cluster
     assert _alive_nodes(address, env) == 2
-    env = {**env, "THINKING_MARKET_OUTPUTS": str(tmp_path / "outputs")}
+    # ray.address=auto finds the cluster as a researcher's shell would: through RAY_ADDRESS
+    # (this cluster lives in its own --temp-dir, so /tmp/ray/ray_current_cluster is not written).
+    env = {**env, "THINKING_MARKET_OUTPUTS": str(tmp_path / "outputs"), "RAY_ADDRESS": address}
     proc = subprocess.run(
         [sys.executable, "-m", "pipeline", "+experiment=smoke", "sweep=ppo_lr", TWO_LRS,
-         f"ray.address={address}", f"sweep.storage_path={tmp_path / 'ray_results'}",
+         "ray.address=auto", f"sweep.storage_path={tmp_path / 'ray_results'}",
          *store_overrides(tmp_path)],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
     )

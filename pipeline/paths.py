@@ -13,7 +13,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def outputs_dir() -> Path:
-    """The git-ignored outputs folder (``THINKING_MARKET_OUTPUTS`` overrides it), created on demand."""
+    """The git-ignored outputs folder (env THINKING_MARKET_OUTPUTS overrides it), made on demand."""
     path = Path(os.environ.get("THINKING_MARKET_OUTPUTS", PROJECT_ROOT / "outputs")).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path

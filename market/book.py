@@ -185,7 +185,11 @@ class OrderBook:
 
     def total_depth(self, side: Side | str, levels: int = 5) -> int:
         """Total resting quantity on the best `levels` levels of one side."""
-        return sum(q for _, q in self.depth(side, levels))
+        sign = _parse_side(side)
+        levels = _as_int("levels", levels)
+        if levels < 0:
+            raise ValueError(f"levels must be >= 0, got {levels}")
+        return int(fb.k_depth(self._buf, sign, min(levels, 1 << 62))[:, 1].sum())
 
     def owner_of(self, order_id: IntLike) -> Hashable | None:
         """Owner of a live order, or None if the order is not resting."""

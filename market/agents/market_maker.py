@@ -41,8 +41,6 @@ class MarketMakers:
     def add(self, owner: int, params: dict[str, Any] | None = None) -> None:
         p = check_params(self.kind, params, PARAMS)
         size = p.get("size", self.cfg.size)
-        if size < 1:
-            raise ValueError(f"params.size={size!r}: must be >= 1")
         self.owners = np.append(self.owners, owner)
         self.active = np.append(self.active, True)
         self.size = np.append(self.size, float(size))

@@ -40,8 +40,6 @@ class MomentumTraders:
     def add(self, owner: int, params: dict[str, Any] | None = None) -> None:
         p = check_params(self.kind, params, PARAMS)
         lookback = int(p.get("lookback", self._default_lookback(np.array([self.owners.size]))[0]))
-        if not 1 <= lookback <= 500:
-            raise ValueError(f"params.lookback={lookback!r}: must be in [1, 500]")
         self.owners = np.append(self.owners, owner)
         self.active = np.append(self.active, True)
         self.lookback = np.append(self.lookback, lookback)

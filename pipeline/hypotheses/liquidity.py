@@ -18,12 +18,10 @@ from statsmodels.stats.multitest import multipletests
 
 from pipeline.hypotheses.resampling import (
     DEFAULT_RESAMPLES,
-    bootstrap_ci,
     check_alpha,
-    min_attainable_p,
+    paired_seed_result,
     resampling_rng,
     sign_flip_p,
-    wilcoxon_p,
 )
 from pipeline.hypotheses.results import HypothesisResult
 from pipeline.hypotheses.validation import SCENARIOS, MarketRuns, market_runs
@@ -139,39 +137,31 @@ def liquidity_impact(
     runs = market_runs(market_df, COLUMNS)
     scores = liquidity_scores(stress_means(runs))
     gen = resampling_rng(rng)
-    effects = scores["score"]
-    p_value = sign_flip_p(effects, n_resamples, gen)
-    ci_low, ci_high = bootstrap_ci(effects, alpha, n_resamples, gen)
+    result = paired_seed_result(
+        NAME,
+        "the stress-window liquidity score = mean of log spread increase and log depth "
+        "decrease, rl vs baseline; BCa bootstrap CI; components BH-adjusted in extra",
+        scores["score"],
+        runs.seeds,
+        alpha,
+        n_resamples,
+        gen,
+        extra={
+            "spread_effect": float(np.mean(scores["spread"])),
+            "depth_effect": float(np.mean(scores["depth"])),
+        },
+    )
+    # The components are tested after the score, from the same generator.
     component_p = [sign_flip_p(scores[c], n_resamples, gen) for c in ("spread", "depth")]
     # BH, not Holm: statsmodels' Holm path calls gc.collect() (~25 ms a call)
     adjusted = multipletests(component_p, alpha=alpha, method="fdr_bh")[1]
-    n = int(effects.size)
-    extra: dict[str, object] = {
-        "spread_effect": float(np.mean(scores["spread"])),
-        "depth_effect": float(np.mean(scores["depth"])),
-        "spread_p_value": component_p[0],
-        "depth_p_value": component_p[1],
-        "spread_p_bh": float(adjusted[0]),
-        "depth_p_bh": float(adjusted[1]),
-        "wilcoxon_p": wilcoxon_p(effects),
-        "min_attainable_p": min_attainable_p(n, n_resamples),
-        "seeds": runs.seeds.tolist(),
-        "per_seed_effect": effects.tolist(),
-    }
-    extra.update(resiliency_summary(runs))
-    return HypothesisResult(
-        name=NAME,
-        effect=float(np.mean(effects)),
-        ci_low=ci_low,
-        ci_high=ci_high,
-        p_value=p_value,
-        reject=bool(p_value < alpha),
-        method=(
-            f"paired sign-flip permutation test (one-sided, {n} seeds) of the stress-window "
-            "liquidity score = mean of log spread increase and log depth decrease, rl vs "
-            "baseline; BCa bootstrap CI; components BH-adjusted in extra"
-        ),
-        n=n,
-        alpha=alpha,
-        extra=extra,
+    result.extra.update(
+        {
+            "spread_p_value": component_p[0],
+            "depth_p_value": component_p[1],
+            "spread_p_bh": float(adjusted[0]),
+            "depth_p_bh": float(adjusted[1]),
+            **resiliency_summary(runs),
+        }
     )
+    return result

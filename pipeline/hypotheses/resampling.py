@@ -13,6 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from pipeline.hypotheses.results import HypothesisResult
+
 DEFAULT_RESAMPLES = 9999
 DEFAULT_SEED = 20_251_125
 
@@ -87,3 +89,43 @@ def check_alpha(alpha: float, n_resamples: int) -> None:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
     if n_resamples < 99:
         raise ValueError(f"n_resamples must be >= 99, got {n_resamples!r}")
+
+
+def paired_seed_result(
+    name: str,
+    method: str,
+    effects: NDArray[np.float64],
+    seeds: NDArray[np.int64],
+    alpha: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+    extra: dict[str, object],
+) -> HypothesisResult:
+    """The result of a paired test over seeds: sign-flip p, then the bootstrap CI, from `rng`.
+
+    Shared by H1 and H2; `extra` (test-specific statistics) is completed with the Wilcoxon
+    cross-check, the smallest attainable p, the seeds and the per-seed effects.
+    """
+    p_value = sign_flip_p(effects, n_resamples, rng)
+    ci_low, ci_high = bootstrap_ci(effects, alpha, n_resamples, rng)
+    n = int(effects.size)
+    extra.update(
+        {
+            "wilcoxon_p": wilcoxon_p(effects),
+            "min_attainable_p": min_attainable_p(n, n_resamples),
+            "seeds": seeds.tolist(),
+            "per_seed_effect": effects.tolist(),
+        }
+    )
+    return HypothesisResult(
+        name=name,
+        effect=float(np.mean(effects)),
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        reject=bool(p_value < alpha),
+        method=f"paired sign-flip permutation test (one-sided, {n} seeds) of {method}",
+        n=n,
+        alpha=alpha,
+        extra=extra,
+    )

@@ -8,12 +8,9 @@ from numpy.typing import NDArray
 
 from pipeline.hypotheses.resampling import (
     DEFAULT_RESAMPLES,
-    bootstrap_ci,
     check_alpha,
-    min_attainable_p,
+    paired_seed_result,
     resampling_rng,
-    sign_flip_p,
-    wilcoxon_p,
 )
 from pipeline.hypotheses.results import HypothesisResult
 from pipeline.hypotheses.validation import SCENARIOS, MarketRuns, market_runs
@@ -61,31 +58,19 @@ def volatility_amplification(
     runs = market_runs(market_df, ["mid"])
     vol_rl, vol_base = log_volatility_ratios(runs)
     effects = np.log(vol_rl) - np.log(vol_base)
-    gen = resampling_rng(rng)
-    p_value = sign_flip_p(effects, n_resamples, gen)
-    ci_low, ci_high = bootstrap_ci(effects, alpha, n_resamples, gen)
-    n = int(effects.size)
-    return HypothesisResult(
-        name=NAME,
-        effect=float(np.mean(effects)),
-        ci_low=ci_low,
-        ci_high=ci_high,
-        p_value=p_value,
-        reject=bool(p_value < alpha),
-        method=(
-            f"paired sign-flip permutation test (one-sided, {n} seeds) of the mean log ratio of "
-            "realized volatility of demeaned log mid returns, rl vs baseline; BCa bootstrap CI"
-        ),
-        n=n,
-        alpha=alpha,
+    return paired_seed_result(
+        NAME,
+        "the mean log ratio of realized volatility of demeaned log mid returns, rl vs baseline; "
+        "BCa bootstrap CI",
+        effects,
+        runs.seeds,
+        alpha,
+        n_resamples,
+        resampling_rng(rng),
         extra={
             "median_effect": float(np.median(effects)),
             "volatility_ratio": float(np.exp(np.mean(effects))),
             "mean_rv_rl": float(np.mean(vol_rl)),
             "mean_rv_baseline": float(np.mean(vol_base)),
-            "wilcoxon_p": wilcoxon_p(effects),
-            "min_attainable_p": min_attainable_p(n, n_resamples),
-            "seeds": runs.seeds.tolist(),
-            "per_seed_effect": effects.tolist(),
         },
     )

@@ -30,8 +30,6 @@ SAVED_MARKET_COLUMNS = [*MARKET_COLUMNS, "one_sided"]
 ACTION_COLUMNS = ["seed", "step", "agent", "action", "condition"]
 CALM, STRESS = "calm", "stress"
 RL, BASELINE = "rl", "baseline"
-# Discrete(3) env action for a signed action -1/0/1 (0 hold, 1 buy, 2 sell).
-TO_DISCRETE = {0: 0, 1: 1, -1: 2}
 
 
 class ActionSource(Protocol):
@@ -229,7 +227,7 @@ def _agent_metrics(agent_record: pd.DataFrame, market_record: pd.DataFrame) -> p
     from market.metrics import agent_metrics
 
     metrics = agent_metrics(agent_record, market_record)
-    return metrics.reset_index() if "agent" not in metrics.columns else metrics
+    return metrics.reset_index()
 
 
 def _market_metrics(

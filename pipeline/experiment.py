@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from pipeline import paths, tracking
 from pipeline.config import ExperimentConf, HypothesisName, as_dict, flatten, load
 from pipeline.evaluate import CALM, Evaluation, evaluate, summary_metrics
 from pipeline.report import make_plots, write_report
-from pipeline.rllib import check_env_config, module_mapping
+from pipeline.rllib import check_env_config, policy_ids
 from pipeline.train import train
 
 HYPOTHESIS_FIELDS = ("effect", "ci_low", "ci_high", "p_value", "p_adjusted", "reject")
@@ -53,7 +54,21 @@ def output_dir(conf: ExperimentConf) -> Path:
 
 def agents_tag(conf: ExperimentConf) -> str:
     """The policies of the run as a comma list (tag thinking_market.agents)."""
-    return ",".join(sorted(set(module_mapping(conf).values())))
+    return ",".join(policy_ids(conf))
+
+
+def start_parent_run(
+    conf: ExperimentConf, run_name: str, kind: str
+) -> AbstractContextManager[tracking.RunLogger]:
+    """The MLflow parent run of a pipeline run or a sweep, in the experiment named by the config."""
+    return tracking.start_run(
+        conf.name,
+        tracking_uri=conf.tracking.uri,
+        artifact_root=conf.tracking.artifact_root,
+        run_name=run_name,
+        kind=kind,
+        tags={tracking.AGENTS_TAG: agents_tag(conf)},
+    )
 
 
 def run(cfg: DictConfig | ExperimentConf | dict[str, Any]) -> ExperimentResult:
@@ -66,14 +81,7 @@ def run(cfg: DictConfig | ExperimentConf | dict[str, Any]) -> ExperimentResult:
         return run_sweep(conf, output_dir(conf))
     out = output_dir(conf)
     print(f"[pipeline] experiment {conf.name!r}: outputs in {out}", flush=True)
-    with tracking.start_run(
-        conf.name,
-        tracking_uri=conf.tracking.uri,
-        artifact_root=conf.tracking.artifact_root,
-        run_name=f"{conf.name}-{out.name}",
-        kind="pipeline",
-        tags={tracking.AGENTS_TAG: agents_tag(conf)},
-    ) as logger:
+    with start_parent_run(conf, f"{conf.name}-{out.name}", "pipeline") as logger:
         record_config(logger, conf, out)
         result = train(conf, out / "checkpoint", on_iteration=_log_iteration(logger))
         logger.log_artifacts(out / "checkpoint", "checkpoint")

@@ -59,6 +59,11 @@ def module_mapping(conf: ExperimentConf) -> dict[str, str]:
     return {agent.name: mapping(agent.name, agent.style) for agent in conf.agents.rl}
 
 
+def policy_ids(conf: ExperimentConf) -> list[str]:
+    """The RLModule ids the config trains, sorted."""
+    return sorted(set(module_mapping(conf).values()))
+
+
 class AgentToModule:
     """A picklable policy_mapping_fn: looks the agent up in a fixed table."""
 
@@ -80,7 +85,7 @@ def build_ppo_config(conf: ExperimentConf, env_cls: type | None = None) -> PPOCo
     """PPO for ``conf``: one RLModule per policy id, env runners x fragment = train batch."""
     ppo = conf.ppo
     mapping = module_mapping(conf)
-    modules = sorted(set(mapping.values()))
+    modules = policy_ids(conf)
     model = {
         "fcnet_hiddens": list(ppo.hidden_sizes),
         "fcnet_activation": ppo.activation,

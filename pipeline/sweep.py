@@ -28,8 +28,9 @@ from pipeline.experiment import (
     evaluate_and_record,
     print_where,
     record_config,
+    start_parent_run,
 )
-from pipeline.rllib import module_mapping, ray_session, set_torch_threads
+from pipeline.rllib import policy_ids, ray_session, set_torch_threads
 from pipeline.train import train_with_ray
 
 BEST_RUN_TAG = "thinking_market.best_run_id"
@@ -143,14 +144,8 @@ def storage_path(conf: ExperimentConf) -> str:
 def run_sweep(conf: ExperimentConf, out: Path) -> ExperimentResult:
     """Run the Tune search, log every trial as a child run, evaluate the best on the parent."""
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    with tracking.start_run(
-        conf.name,
-        tracking_uri=conf.tracking.uri,
-        artifact_root=conf.tracking.artifact_root,
-        run_name=f"{conf.name}-sweep-{conf.sweep.name}-{stamp}",
-        kind="sweep",
-        tags={tracking.AGENTS_TAG: agents_tag(conf)},
-    ) as parent:
+    run_name = f"{conf.name}-sweep-{conf.sweep.name}-{stamp}"
+    with start_parent_run(conf, run_name, "sweep") as parent:
         record_config(parent, conf, out)
         callback = MlflowTrialCallback(conf, parent)
         try:
@@ -218,5 +213,4 @@ def _evaluate_best(
         {k: float(v) for k, v in row.items() if str(k).startswith("train/")}
         for row in best.metrics_dataframe.to_dict("records")
     ]
-    modules = sorted(set(module_mapping(conf).values()))
-    return evaluate_and_record(conf, out, parent, checkpoint_dir, history, modules)
+    return evaluate_and_record(conf, out, parent, checkpoint_dir, history, policy_ids(conf))

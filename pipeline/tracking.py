@@ -85,14 +85,7 @@ class RunLogger:
 
     def log_metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
         """Log finite numeric metrics at ``step`` in batches; NaN/inf values are skipped."""
-        now = int(time.time() * 1000)
-        items = [
-            Metric(key, float(value), now, step)
-            for key, value in metrics.items()
-            if value is not None and math.isfinite(float(value))
-        ]
-        for start in range(0, len(items), _METRIC_BATCH):
-            self.client.log_batch(self.run_id, metrics=items[start : start + _METRIC_BATCH])
+        self.log_history([(step, metrics)])
 
     def log_history(self, rows: list[tuple[int, Mapping[str, float]]]) -> None:
         """Log a whole metric history (step, metrics) in as few calls as possible."""
@@ -167,8 +160,3 @@ def _end(client: MlflowClient, run_id: str, status: str, message: str) -> None:
         client.set_terminated(run_id, status)
     except Exception as err:  # the store itself may be the problem; report, keep the cause
         print(f"could not mark MLflow run {run_id} {status}: {err}", file=sys.stderr)
-
-
-def end_run(tracking_uri: str, run_id: str, status: str = "FINISHED") -> None:
-    """Close a run opened elsewhere (e.g. a sweep trial's child run)."""
-    MlflowClient(tracking_uri=tracking_uri).set_terminated(run_id, status)

@@ -20,7 +20,13 @@ from omegaconf import DictConfig
 from pipeline.config import ExperimentConf, load
 from pipeline.paths import outputs_dir
 from pipeline.policy import MAPPING_FILE
-from pipeline.rllib import build_ppo_config, module_mapping, ray_session, set_torch_threads
+from pipeline.rllib import (
+    build_ppo_config,
+    module_mapping,
+    policy_ids,
+    ray_session,
+    set_torch_threads,
+)
 
 # RLlib result keys (new API stack) -> our metric names under train/<policy>/.
 LEARNER_KEYS = {
@@ -41,7 +47,6 @@ class TrainResult:
     modules: list[str]
     agent_to_module: dict[str, str]
     history: list[dict[str, float]] = field(default_factory=list)
-    env_steps: int = 0
     wall_time_s: float = 0.0
 
     @property
@@ -114,7 +119,7 @@ def train_with_ray(
 ) -> TrainResult:
     """The training loop proper; Ray must be up (a local session, a cluster or a Tune trial)."""
     mapping = module_mapping(conf)
-    modules = sorted(set(mapping.values()))
+    modules = policy_ids(conf)
     start = time.perf_counter()
     algo = build_ppo_config(conf, env_cls).build_algo()
     try:
@@ -123,7 +128,6 @@ def train_with_ray(
         for iteration in range(1, total + 1):
             metrics = iteration_metrics(algo.train(), modules)
             result.history.append(metrics)
-            result.env_steps = int(metrics["train/env_steps"])
             print(progress_line(iteration, total, metrics, modules), flush=True)
             if on_iteration is not None:
                 on_iteration(iteration, metrics)

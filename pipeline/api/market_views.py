@@ -100,7 +100,8 @@ def _episode_length(env: Any) -> int | None:
 
 
 def _mid(env: Any) -> float:
-    mid = finite(env.simulator.state().get("mid"))
+    sim = env.simulator  # the snapshot's "mid", without building the whole snapshot
+    mid = finite(sim.mid * sim.config.tick_size)
     return 0.0 if mid is None else mid
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -32,4 +31,4 @@ class Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings: ``MLFLOW_TRACKING_URI`` or the project's embedded store."""
-    return Settings(tracking_uri=os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri())
+    return Settings(tracking_uri=default_tracking_uri())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -60,7 +60,6 @@ class SimulationPlan:
     experiment: str | None = None
     run_id: str | None = None
     note: str = ""
-    background: dict[str, int] = field(default_factory=dict)
 
 
 def _policy_kind(agent: RLAgentPlan) -> Literal["checkpoint", "rule_based"]:

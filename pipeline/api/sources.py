@@ -86,7 +86,6 @@ def defaults_plan(background: Mapping[str, int] | None) -> SimulationPlan:
         source="defaults",
         agents=_stand_ins(config),
         note=f"default market; {STAND_IN_NOTE}",
-        background=dict(background or {}),
     )
 
 
@@ -121,7 +120,6 @@ def experiment_plan(
         experiment=name,
         agents=_stand_ins(config),
         note=f"market of experiment config {name!r}; {STAND_IN_NOTE}",
-        background=dict(background or {}),
     )
 
 
@@ -234,5 +232,4 @@ def run_plan(
         experiment=str(conf.name),
         agents=agents,
         note=note,
-        background=dict(background or {}),
     )

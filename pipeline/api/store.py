@@ -24,12 +24,12 @@ from mlflow.exceptions import MlflowException
 
 from pipeline.api.errors import ApiError, BadRequestError, NotFoundError, StoreUnavailableError
 from pipeline.api.models import HypothesisName
+from pipeline.tracking import KIND_TAG
 
 HYPOTHESES_ARTIFACT = "hypotheses.json"
 CONFIG_ARTIFACT = "config.yaml"
 READABLE_ARTIFACTS = frozenset({HYPOTHESES_ARTIFACT, CONFIG_ARTIFACT})
 MAX_ARTIFACT_BYTES = 5_000_000
-KIND_TAG = "thinking_market.kind"
 HYPOTHESIS_FIELDS = ("effect", "ci_low", "ci_high", "p_value", "p_adjusted", "reject")
 NEWEST_FIRST = ["attributes.start_time DESC"]
 HypothesisSource = Literal["artifact", "metrics"]

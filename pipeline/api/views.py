@@ -15,9 +15,9 @@ from pipeline.api.results_models import (
     RunPublic,
     RunSummaryPublic,
 )
-from pipeline.api.store import KIND_TAG, finite, hypotheses_from_metrics
+from pipeline.api.store import finite, hypotheses_from_metrics
+from pipeline.tracking import KIND_TAG, PARENT_TAG
 
-PARENT_TAG = "mlflow.parentRunId"
 RUN_NAME_TAG = "mlflow.runName"
 
 

@@ -33,10 +33,12 @@ def hypothesis_test(
         raise NotFoundError(f"unknown hypothesis {hypothesis!r}; known: {', '.join(KNOWN)}")
     if run_id is not None:
         run = store.run(run_id)
-        if experiment is not None and store.experiment_name(run.info.experiment_id) != experiment:
+        run_experiment = store.experiment_name(run.info.experiment_id)
+        if experiment is not None and run_experiment != experiment:
             raise NotFoundError(f"run {run_id!r} is not in experiment {experiment!r}")
     else:
         run = store.latest_with_hypothesis(hypothesis, experiment)
+        run_experiment = store.experiment_name(run.info.experiment_id)
     source, results = store.hypotheses(run)
     match = next((r for r in results if r.get("name") == hypothesis), None)
     if match is None:
@@ -45,7 +47,7 @@ def hypothesis_test(
     return HypothesisTestPublic(
         **public.model_dump(),
         run_id=run.info.run_id,
-        experiment=store.experiment_name(run.info.experiment_id),
+        experiment=run_experiment,
         run_start_time=from_millis(run.info.start_time),
         source=source,
     )

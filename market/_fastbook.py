@@ -15,7 +15,6 @@ from numba import njit
 from market._nbtables import (
     BEST_ASK,
     BEST_BID,
-    EMPTY,
     FF,
     FOFF,
     HCAP,
@@ -61,7 +60,6 @@ from market._nbtables import (
     WTAIL,
     WUSED,
     has_room,
-    hash_t,
     hdel,
     heap_pop,
     heap_push,
@@ -360,13 +358,6 @@ def k_owner_orders(buf, owner):  # type: ignore[no-untyped-def]
         out[i] = buf[oo + o * OF + OID]
         o = buf[oo + o * OF + ONEXT]
     return out
-
-
-@njit(cache=True)
-def k_live_ids(buf):  # type: ignore[no-untyped-def]
-    """Ids of all live orders (any order)."""
-    tab = hash_t(buf, HOFF, HCAP)
-    return tab[tab[:, 0] != EMPTY, 0].copy()
 
 
 def entry(kernel):  # type: ignore[no-untyped-def]

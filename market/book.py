@@ -177,19 +177,19 @@ class OrderBook:
 
     def depth(self, side: Side | str, levels: int = 5) -> list[tuple[int, int]]:
         """Up to `levels` (price, total resting qty) pairs of one side, best level first."""
-        sign = _parse_side(side)
-        levels = _as_int("levels", levels)
-        if levels < 0:
-            raise ValueError(f"levels must be >= 0, got {levels}")
-        return [(p, q) for p, q in fb.k_depth(self._buf, sign, min(levels, 1 << 62)).tolist()]
+        return [(p, q) for p, q in self._depth_rows(side, levels).tolist()]
 
     def total_depth(self, side: Side | str, levels: int = 5) -> int:
         """Total resting quantity on the best `levels` levels of one side."""
+        return int(self._depth_rows(side, levels)[:, 1].sum())
+
+    def _depth_rows(self, side: Side | str, levels: int) -> np.ndarray:
+        """(price, qty) rows of one side's best `levels` levels, validated arguments."""
         sign = _parse_side(side)
         levels = _as_int("levels", levels)
         if levels < 0:
             raise ValueError(f"levels must be >= 0, got {levels}")
-        return int(fb.k_depth(self._buf, sign, min(levels, 1 << 62))[:, 1].sum())
+        return fb.k_depth(self._buf, sign, min(levels, 1 << 62))  # type: ignore[no-any-return]
 
     def owner_of(self, order_id: IntLike) -> Hashable | None:
         """Owner of a live order, or None if the order is not resting."""

@@ -37,9 +37,9 @@ class MarketRecorder:
         self.data[:, self.n] = row
         self.n += 1
 
-    def frame(self, first_step: int = 0) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """The record as a DataFrame with a `step` column first."""
-        cols: dict[str, np.ndarray] = {"step": np.arange(first_step, first_step + self.n)}
+        cols: dict[str, np.ndarray] = {"step": np.arange(self.n)}
         for i, name in enumerate(MARKET_COLUMNS):
             cols[name] = self.data[i, : self.n].copy()
         df = pd.DataFrame(cols)

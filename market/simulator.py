@@ -20,12 +20,12 @@ import pandas as pd
 
 from market.agents.base import KIND, LIFETIME, N_ROWS, OWNER, PRICE, QTY, SIDE, MarketView
 from market.agents.fundamentalist import Fundamentalists
-from market.agents.market_maker import MarketMakers
+from market.agents.market_maker import QUOTE_LIFETIME, MarketMakers
 from market.agents.momentum import MomentumTraders
 from market.agents.noise import NoiseTraders
 from market.book import OrderBook
 from market.config import BACKGROUND_KINDS, AgentSpec, EventSpec, MarketConfig
-from market.events import EventSchedule, StepEffects, as_event
+from market.events import NO_EFFECTS, EventSchedule, StepEffects, as_event
 from market.expiry import ExpiryQueue
 from market.orders import KIND_CANCEL, KIND_MARKET, SELL, FillBatch
 from market.records import AgentRecorder, MarketRecorder
@@ -100,7 +100,7 @@ class MarketSimulator:
         for spec in self._agent_specs:
             self._register_rl(spec)
         for _ in range(cfg.warmup_steps):
-            self._advance(_WARMUP, {})
+            self._advance(NO_EFFECTS, {})
         self.market_rec = MarketRecorder(cfg.episode_length)
         self.agent_rec = AgentRecorder(cfg.episode_length * max(len(self.rl_names), 1))
         self.step_count = 0
@@ -120,10 +120,11 @@ class MarketSimulator:
         self.bid_depth = self.ask_depth = self.volume = self.trades = self.flow = 0
         self.last_fills = FillBatch.empty()
         self._pnl_cache: tuple[tuple[int, int], np.ndarray] = ((-1, 0), np.zeros(0))
-        self.last_effects = _WARMUP
+        self.last_effects = NO_EFFECTS
         self._next_id = 1
         cfg = self.config
-        self._expiry = ExpiryQueue([cfg.noise.lifetime, cfg.fundamentalist.lifetime, 1])
+        lifetimes = [cfg.noise.lifetime, cfg.fundamentalist.lifetime, QUOTE_LIFETIME]
+        self._expiry = ExpiryQueue(lifetimes)
         self._vol_alpha = 1.0 - 0.5 ** (1.0 / self.config.market_maker.vol_halflife)
         self._anchor_alpha = self.config.market_maker.fair_value_speed
 
@@ -398,5 +399,4 @@ class MarketSimulator:
         return snapshot(self)
 
 
-_WARMUP = StepEffects()
 _TAKERS = ("noise", "fundamentalist", "momentum")

@@ -67,16 +67,21 @@ def hill_tail_index(values: ArrayLike, tail_fraction: float = TAIL_FRACTION) -> 
 
 def stylized_facts(returns: ArrayLike) -> dict[str, Any]:
     """Summarise a return series: excess kurtosis, Hill tail index, ACF of r and of |r|."""
-    r = _as_returns(returns)
+    return _facts(_as_returns(returns))[0]
+
+
+def _facts(r: np.ndarray) -> tuple[dict[str, Any], np.ndarray]:
+    """The stylized facts of validated returns, and the ACF of |r| up to lag 20 they used."""
     acf_r = acf(r, nlags=1, fft=True)
     acf_abs = acf(np.abs(r), nlags=max(ABS_ACF_LAGS), fft=True)
-    return {
+    facts = {
         "n": int(r.size),
         "excess_kurtosis": float(stats.kurtosis(r, fisher=True, bias=True)),
         "tail_index": hill_tail_index(r, TAIL_FRACTION),
         "acf_returns_lag1": float(acf_r[1]),
         "acf_abs_returns": {lag: float(acf_abs[lag]) for lag in ABS_ACF_LAGS},
     }
+    return facts, acf_abs
 
 
 def _check(value: float, threshold: float, passed: bool, description: str) -> dict[str, Any]:
@@ -98,11 +103,10 @@ def realism_checks(returns: ArrayLike) -> dict[str, dict[str, Any]]:
     - slow_decay_abs_acf: ACF(|r|) at lag 20 still above that band (a long memory of volatility).
     """
     r = _as_returns(returns)
-    facts = stylized_facts(r)
+    facts, acf_abs = _facts(r)
     band = 1.96 / np.sqrt(r.size)
     kurt = facts["excess_kurtosis"]
     kurt_p = float(stats.kurtosistest(r, alternative="greater").pvalue)
-    acf_abs = acf(np.abs(r), nlags=20, fft=True)
     clustering = float(np.mean(acf_abs[1:11]))
     lag1 = facts["acf_returns_lag1"]
     lag20 = facts["acf_abs_returns"][20]

@@ -34,11 +34,6 @@ class MarketView:
     noise_scale: float = 1.0
     makers_out: bool = False
 
-    def log_mid_lagged(self, lags: np.ndarray) -> np.ndarray:
-        """log mid `lags` steps ago (lags < len(history)); the ring buffer keeps the past."""
-        h = self.log_mid_history
-        return h[(self.history_pos - lags) % h.shape[0]]
-
 
 class TraderGroup(Protocol):
     """All traders of one strategy, deciding in one compiled kernel per step."""

@@ -24,6 +24,8 @@ from market.config import MarketMakerConfig
 from market.orders import BUY, KIND_LIMIT, SELL
 
 PARAMS = {"size": (1.0, 100_000.0)}
+# Quotes live one step: makers requote every step (the simulator's expiry queue must know it).
+QUOTE_LIFETIME = 1
 
 
 class MarketMakers:
@@ -106,5 +108,5 @@ def _quote_kernel(
 @njit(cache=True, inline="always")
 def _put(out: np.ndarray, k: int, side: int, price: float, qty: float, owner: int) -> int:
     out[0, k], out[1, k], out[2, k] = KIND_LIMIT, side, price
-    out[3, k], out[4, k], out[5, k] = qty, owner, 1
+    out[3, k], out[4, k], out[5, k] = qty, owner, QUOTE_LIFETIME
     return k + 1

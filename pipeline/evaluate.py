@@ -22,8 +22,8 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from pipeline.config import Counterfactual, ExperimentConf, load
+from pipeline.envconf import default_env_class, env_config
 from pipeline.policy import TrainedPolicy, agent_to_module, load_policies
-from pipeline.rllib import default_env_class, env_config
 
 MARKET_COLUMNS = ["scenario", "seed", "step", "mid", "spread", "depth", "stress", "condition"]
 SAVED_MARKET_COLUMNS = [*MARKET_COLUMNS, "one_sided"]

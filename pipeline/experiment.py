@@ -21,9 +21,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from pipeline import paths, tracking
 from pipeline.config import ExperimentConf, HypothesisName, as_dict, flatten, load
+from pipeline.envconf import check_env_config, policy_ids
 from pipeline.evaluate import CALM, Evaluation, evaluate, summary_metrics
 from pipeline.report import make_plots, write_report
-from pipeline.rllib import check_env_config, policy_ids
 from pipeline.train import train
 
 HYPOTHESIS_FIELDS = ("effect", "ci_low", "ci_high", "p_value", "p_adjusted", "reject")

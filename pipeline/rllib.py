@@ -1,7 +1,7 @@
 """RLlib wiring: the only module that builds an AlgorithmConfig (PPO, new API stack, torch).
 
-Also owns the market env's config dict, the agent -> RLModule mapping and the Ray session,
-so training, sweeps and benchmarks all run the very same setup.
+Also owns the Ray session; the env config and the agent -> RLModule mapping live in
+pipeline.envconf (no Ray import), so training, sweeps and benchmarks all run the very same setup.
 """
 
 from __future__ import annotations
@@ -16,52 +16,13 @@ from ray.rllib.algorithms.ppo import PPOConfig
 from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
-from pipeline.config import ConfigError, ExperimentConf, PolicyMapping, RayConf, as_dict
-
-
-def env_config(
-    conf: ExperimentConf,
-    *,
-    seed: int | None = None,
-    episode_length: int | None = None,
-    with_events: bool = True,
-) -> dict[str, Any]:
-    """The plain config dict of market.env.MultiAgentMarketEnv for this experiment."""
-    plain = as_dict(conf)
-    agents = plain["agents"]["rl"]
-    events = plain["events"]["schedule"] if with_events else []
-    return {
-        "seed": conf.seed if seed is None else seed,
-        "episode_length": episode_length or conf.market.episode_length,
-        "market": plain["market"]["params"],
-        "agents": agents,
-        "events": events,
-    }
-
-
-def check_env_config(conf: ExperimentConf) -> None:
-    """Let the market validate its part (market.params, agents, events) before any work."""
-    from market.config import EnvConfig
-
-    try:
-        EnvConfig.from_dict(env_config(conf))
-    except ValueError as err:
-        raise ConfigError(f"market config: {err}") from err
-
-
-def module_mapping(conf: ExperimentConf) -> dict[str, str]:
-    """Agent name -> RLModule id: one module per agent (default), per style, or one shared."""
-    mapping = {
-        PolicyMapping.per_agent: lambda name, style: name,
-        PolicyMapping.per_style: lambda name, style: style,
-        PolicyMapping.shared: lambda name, style: "shared",
-    }[conf.agents.policy_mapping]
-    return {agent.name: mapping(agent.name, agent.style) for agent in conf.agents.rl}
-
-
-def policy_ids(conf: ExperimentConf) -> list[str]:
-    """The RLModule ids the config trains, sorted."""
-    return sorted(set(module_mapping(conf).values()))
+from pipeline.config import ExperimentConf, RayConf
+from pipeline.envconf import (
+    default_env_class,
+    env_config,
+    module_mapping,
+    policy_ids,
+)
 
 
 class AgentToModule:
@@ -72,13 +33,6 @@ class AgentToModule:
 
     def __call__(self, agent_id: Any, episode: Any = None, **kwargs: Any) -> str:
         return self.mapping[str(agent_id)]
-
-
-def default_env_class() -> type:
-    """The market env (imported lazily: market/ may be heavier than this module)."""
-    from market.env import MultiAgentMarketEnv
-
-    return MultiAgentMarketEnv
 
 
 def build_ppo_config(conf: ExperimentConf, env_cls: type | None = None) -> PPOConfig:

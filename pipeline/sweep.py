@@ -22,6 +22,7 @@ from ray.tune import Callback, Checkpoint, PlacementGroupFactory, RunConfig, Tun
 
 from pipeline import paths, tracking
 from pipeline.config import ExperimentConf, SpaceType, as_dict, flatten, load, set_dotted
+from pipeline.envconf import policy_ids
 from pipeline.experiment import (
     ExperimentResult,
     agents_tag,
@@ -30,7 +31,7 @@ from pipeline.experiment import (
     record_config,
     start_parent_run,
 )
-from pipeline.rllib import policy_ids, ray_session, set_torch_threads
+from pipeline.rllib import ray_session, set_torch_threads
 from pipeline.train import train_with_ray
 
 BEST_RUN_TAG = "thinking_market.best_run_id"

@@ -18,15 +18,10 @@ from typing import Any
 from omegaconf import DictConfig
 
 from pipeline.config import ExperimentConf, load
+from pipeline.envconf import module_mapping, policy_ids
 from pipeline.paths import outputs_dir
 from pipeline.policy import MAPPING_FILE
-from pipeline.rllib import (
-    build_ppo_config,
-    module_mapping,
-    policy_ids,
-    ray_session,
-    set_torch_threads,
-)
+from pipeline.rllib import build_ppo_config, ray_session, set_torch_threads
 
 # RLlib result keys (new API stack) -> our metric names under train/<policy>/.
 LEARNER_KEYS = {

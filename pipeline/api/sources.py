@@ -47,7 +47,7 @@ class RuleBasedPolicy:
 
 def env_config_from(conf: Any) -> dict[str, Any]:
     """The env config dict of a validated ExperimentConf, exactly as the pipeline builds it."""
-    from pipeline.rllib import env_config
+    from pipeline.envconf import env_config
 
     return env_config(conf)
 

@@ -20,8 +20,8 @@ from pipeline.config import (
     load,
     set_dotted,
 )
+from pipeline.envconf import check_env_config
 from pipeline.paths import PROJECT_ROOT
-from pipeline.rllib import check_env_config
 from tests.conftest import compose_config, store_overrides
 
 EXPERIMENTS = ["smoke", "herding", "volatility", "liquidity"]

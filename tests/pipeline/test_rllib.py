@@ -6,7 +6,8 @@ import pytest
 
 from market.config import EnvConfig
 from pipeline.config import load
-from pipeline.rllib import AgentToModule, build_ppo_config, env_config, module_mapping
+from pipeline.envconf import env_config, module_mapping
+from pipeline.rllib import AgentToModule, build_ppo_config
 
 CROWD = [{"name": n, "style": "momentum"} for n in ("a", "b")] + [
     {"name": "c", "style": "adaptive"}

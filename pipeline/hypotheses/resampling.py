@@ -1,4 +1,4 @@
-"""Paired tests across seeds: sign-flip permutation p-value and bootstrap CI of the mean effect.
+"""Seeds as units: sign-flip permutation p-value and bootstrap CI of the mean paired effect.
 
 Resampling is seeded (a Generator passed in, or a fixed default), so results are deterministic.
 With n seeds, the exact sign-flip test cannot give a one-sided p below 1 / 2**n (n = 5: 0.031;
@@ -8,12 +8,11 @@ n <= 4: never below 0.05, so nothing can be rejected at alpha = 0.05): see `min_
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
-
-from pipeline.hypotheses.results import HypothesisResult
 
 DEFAULT_RESAMPLES = 9999
 DEFAULT_SEED = 20_251_125
@@ -91,41 +90,56 @@ def check_alpha(alpha: float, n_resamples: int) -> None:
         raise ValueError(f"n_resamples must be >= 99, got {n_resamples!r}")
 
 
-def paired_seed_result(
-    name: str,
-    method: str,
-    effects: NDArray[np.float64],
-    seeds: NDArray[np.int64],
-    alpha: float,
-    n_resamples: int,
-    rng: np.random.Generator,
-    extra: dict[str, object],
-) -> HypothesisResult:
-    """The result of a paired test over seeds: sign-flip p, then the bootstrap CI, from `rng`.
+@dataclass(frozen=True)
+class Inference:
+    """The inferential part of a result: estimate, 1 - 2 alpha CI, one-sided p, design facts."""
 
-    Shared by H1 and H2; `extra` (test-specific statistics) is completed with the Wilcoxon
-    cross-check, the smallest attainable p, the seeds and the per-seed effects.
+    effect: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n: int
+    min_attainable_p: float
+    mde: float
+    ci_level: float
+    method: str
+    details: dict[str, float] = field(default_factory=dict)
+
+
+def detectable_effect(sd_of_mean: float, df: float, alpha: float) -> float:
+    """Effect a one-sided level-alpha t-test detects with 80% power: (t_1-a + t_0.8) x SE."""
+    if not np.isfinite(df) or df <= 0:
+        return float("inf")
+    return float((stats.t.ppf(1.0 - alpha, df) + stats.t.ppf(0.8, df)) * sd_of_mean)
+
+
+def seed_level(
+    effects: NDArray[np.float64], alpha: float, n_resamples: int, rng: np.random.Generator
+) -> Inference:
+    """Seeds as units: exact/Monte Carlo sign-flip p and a (1 - 2 alpha) BCa bootstrap CI.
+
+    The two-sided 1 - 2 alpha interval is the one that pairs with a one-sided level-alpha test.
     """
-    p_value = sign_flip_p(effects, n_resamples, rng)
-    ci_low, ci_high = bootstrap_ci(effects, alpha, n_resamples, rng)
     n = int(effects.size)
-    extra.update(
-        {
-            "wilcoxon_p": wilcoxon_p(effects),
-            "min_attainable_p": min_attainable_p(n, n_resamples),
-            "seeds": seeds.tolist(),
-            "per_seed_effect": effects.tolist(),
-        }
-    )
-    return HypothesisResult(
-        name=name,
+    p_value = sign_flip_p(effects, n_resamples, rng)
+    ci_low, ci_high = bootstrap_ci(effects, 2.0 * alpha, n_resamples, rng)
+    floor = min_attainable_p(n, n_resamples)
+    sd = float(np.std(effects, ddof=1)) if n > 1 else float("nan")
+    mde = detectable_effect(sd / np.sqrt(n), n - 1, alpha) if floor < alpha else float("inf")
+    level = 1.0 - 2.0 * alpha
+    return Inference(
         effect=float(np.mean(effects)),
         ci_low=ci_low,
         ci_high=ci_high,
         p_value=p_value,
-        reject=bool(p_value < alpha),
-        method=f"paired sign-flip permutation test (one-sided, {n} seeds) of {method}",
         n=n,
-        alpha=alpha,
-        extra=extra,
+        min_attainable_p=floor,
+        mde=mde,
+        ci_level=level,
+        method=(
+            f"paired sign-flip permutation test (one-sided, {n} seeds as units"
+            f"{', exact' if 2.0**n <= n_resamples else ''}); {level:.0%} BCa bootstrap CI "
+            "over seeds (two-sided 1 - 2 alpha, the interval that matches the one-sided test)"
+        ),
+        details={"wilcoxon_p": wilcoxon_p(effects)},
     )

@@ -17,8 +17,8 @@ from pipeline.hypotheses import (
     stylized_facts,
     volatility_amplification,
 )
-from pipeline.hypotheses.herding import fleiss_kappa_actions, lsv_measure
-from pipeline.hypotheses.liquidity import recovery_steps
+from pipeline.hypotheses.alignment import fleiss_kappa_actions, lsv_measure
+from pipeline.hypotheses.resiliency import recovery_steps
 from pipeline.hypotheses.synthetic import synthetic_actions, synthetic_market
 
 
@@ -76,8 +76,9 @@ def test_recovery_steps_known_answer() -> None:
     spread = [1.0] * pre + [3.0] * window + [2.0] * 7 + [1.05] * 10
     depth = [100.0] * pre + [10.0] * window + [95.0] * 17
     stress = [False] * pre + [True] * window + [False] * 17
-    steps, skipped = recovery_steps(_run(spread, depth, stress))
+    steps, censored, skipped = recovery_steps(_run(spread, depth, stress))
     assert steps == [7.0]
+    assert censored == [False]
     assert skipped == 0
 
 
@@ -87,9 +88,10 @@ def test_recovery_steps_depth_must_recover_too_and_censoring() -> None:
     stress = [False] * 10 + [True] * 3 + [False] * 10
     assert recovery_steps(_run(spread, depth, stress))[0] == [4.0]
     never = [100.0] * 10 + [10.0] * 3 + [50.0] * 10
-    assert np.isnan(recovery_steps(_run(spread, never, stress))[0][0])
+    # never recovered in the 10 steps after the window: censored at 10, kept, flagged
+    assert recovery_steps(_run(spread, never, stress))[:2] == ([10.0], [True])
     at_start = [True] * 3 + [False] * 20
-    assert recovery_steps(_run(spread, depth, at_start)) == ([], 1)
+    assert recovery_steps(_run(spread, depth, at_start)) == ([], [], 1)
 
 
 def test_h2_reports_component_and_resiliency_statistics() -> None:
@@ -114,8 +116,9 @@ def test_h2_reports_component_and_resiliency_statistics() -> None:
 
 def test_lsv_and_kappa_known_answers() -> None:
     lockstep = np.array([[1, -1, 1, -1, 1, 1], [1, -1, 1, -1, 1, 1], [1, -1, 1, -1, 1, 1]])
-    # every step all 3 agents agree; buy share p = 4/6; |p_t - p| = 1/3 or 2/3
-    assert lsv_measure(lockstep) > 0.2
+    # all 3 agents agree at every step; buy share p = 2/3; mean |p_t - p| = (4/3 + 2 x 2/3) / 6
+    # = 4/9; AF = E|B/3 - 2/3| for B ~ Bin(3, 2/3) = 16/81; LSV = 4/9 - 16/81 = 20/81
+    assert lsv_measure(lockstep) == pytest.approx(20 / 81)
     assert fleiss_kappa_actions(lockstep) == pytest.approx(1.0)
     split = np.array([[1, -1, 1, -1], [-1, 1, -1, 1]])  # always one buyer, one seller
     assert lsv_measure(split) == pytest.approx(0.0 - 0.25)  # |1/2 - 1/2| - E|B/2 - 1/2|
@@ -149,6 +152,12 @@ def test_sticky_independent_agents_not_called_herders_but_lockstep_is() -> None:
 
 
 def test_pipeline_reexports_stylized_functions() -> None:
-    r = pd.Series(np.random.default_rng(0).standard_t(4, 500) * 0.01)
-    assert stylized_facts(r)["excess_kurtosis"] > 0
-    assert "heavy_tails" in realism_checks(r)
+    import market.stylized
+
+    assert stylized_facts is market.stylized.stylized_facts
+    assert realism_checks is market.stylized.realism_checks
+    rng = np.random.default_rng(0)
+    heavy = pd.Series(rng.standard_t(4, 5000) * 0.01)
+    normal = pd.Series(rng.standard_normal(5000) * 0.01)
+    assert realism_checks(heavy)["heavy_tails"]["pass"] is True
+    assert realism_checks(normal)["heavy_tails"]["pass"] is False

@@ -2,7 +2,9 @@
 
 Statistic: mean pairwise correlation of signed actions, averaged over units. Null: within each of
 `N_BLOCKS` consecutive time blocks, every agent's series is circularly shifted by its own random
-offset. That keeps each agent's persistence and its action mix block by block (agents see time
+offset (blocks of >= 100 steps and >= 20 runs of an unchanged action, so a very persistent
+agent gets fewer, longer blocks, down to one). That keeps each agent's persistence and its action
+mix block by block (agents see time
 and events come at fixed steps, so the series are not stationary over a whole episode) while
 breaking the agents' alignment in time. Agents reacting to the same public signal co-move, so
 this test cannot tell herding from common information: it is H3's labelled secondary, or its
@@ -18,17 +20,28 @@ from numpy.typing import NDArray
 from pipeline.hypotheses.alignment import pair_index
 
 N_BLOCKS = 10
-MIN_BLOCK = 20
+MIN_BLOCK = 100
+RUNS_PER_BLOCK = 20
 
 
 def canonical_order(actions: NDArray[np.int8]) -> NDArray[np.int8]:
     """Agents' rows sorted by their action series, so agent names cannot change the null draws."""
-    return actions[np.lexsort(actions.T[::-1])]
+    order = sorted(range(actions.shape[0]), key=lambda i: actions[i].tobytes())
+    return actions[order]
 
 
-def block_bounds(n_steps: int) -> NDArray[np.intp]:
-    """Edges of the blocks: N_BLOCKS equal-ish blocks, fewer if they would be < MIN_BLOCK steps."""
-    n_blocks = max(1, min(N_BLOCKS, n_steps // MIN_BLOCK))
+def block_bounds(actions: NDArray[np.int8]) -> NDArray[np.intp]:
+    """Edges of up to N_BLOCKS equal blocks, each >= MIN_BLOCK steps and >= RUNS_PER_BLOCK runs.
+
+    A run is a stretch of one unchanged action (the longest mean run over the agents counts):
+    each block must hold many runs, or the shift's wrap-around junctions would make the shifted
+    series look less persistent than they are and the null too narrow.
+    """
+    n_steps = actions.shape[1]
+    changes = (np.diff(actions, axis=1) != 0).sum(axis=1)
+    run_length = float(np.max(n_steps / (changes + 1.0)))
+    length = max(MIN_BLOCK, RUNS_PER_BLOCK * run_length)
+    n_blocks = int(max(1, min(N_BLOCKS, n_steps // length)))
     return np.linspace(0, n_steps, n_blocks + 1).astype(np.intp)
 
 
@@ -49,7 +62,7 @@ def block_cross_products(
     z = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)
     i, j = pair_index(z.shape[0])
     n_steps = z.shape[1]
-    edges = block_bounds(n_steps)
+    edges = block_bounds(actions[sd > 0])
     out = []
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         spectra = np.fft.rfft(z[:, lo:hi], axis=1)
@@ -89,8 +102,8 @@ def co_movement(
         nulls.append(null)
         excess.append(observed[-1] - float(null.mean()))
     method = (
-        f"independence test: mean pairwise correlation of signed actions vs independent circular "
-        f"shifts of each agent's series within {N_BLOCKS} time blocks (one-sided)"
+        "independence test: mean pairwise correlation of signed actions vs independent circular "
+        f"shifts of each agent's series within up to {N_BLOCKS} time blocks (one-sided)"
     )
     if not observed:
         return {"effect": float("nan"), "p_value": 1.0, "method": method, "unit_excess": excess}

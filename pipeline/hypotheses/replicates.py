@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from pipeline.hypotheses.resampling import Inference, detectable_effect, seed_level, wilcoxon_p
+from pipeline.hypotheses.resampling import Inference, detectable_effect, seed_level
 from pipeline.hypotheses.results import HypothesisResult
 
 
@@ -84,7 +84,6 @@ def crossed_t(grid: NDArray[np.float64], alpha: float) -> Inference:
             "se": se,
             "df": df,
             **components,
-            "wilcoxon_p_replicates": wilcoxon_p(grid.mean(axis=1)),
         },
     )
 

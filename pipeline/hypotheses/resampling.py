@@ -122,11 +122,11 @@ def seed_level(
     """
     n = int(effects.size)
     p_value = sign_flip_p(effects, n_resamples, rng)
-    ci_low, ci_high = bootstrap_ci(effects, 2.0 * alpha, n_resamples, rng)
+    level = 1.0 - 2.0 * alpha
+    ci_low, ci_high = bootstrap_ci(effects, 1.0 - level, n_resamples, rng)
     floor = min_attainable_p(n, n_resamples)
     sd = float(np.std(effects, ddof=1)) if n > 1 else float("nan")
     mde = detectable_effect(sd / np.sqrt(n), n - 1, alpha) if floor < alpha else float("inf")
-    level = 1.0 - 2.0 * alpha
     return Inference(
         effect=float(np.mean(effects)),
         ci_low=ci_low,

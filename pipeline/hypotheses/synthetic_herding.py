@@ -1,13 +1,15 @@
 """Synthetic action tables with an RL arm and a reference arm that see the same public signal.
 
-Each seed has one public signal (a sticky chain on {-1, 0, 1}, like the sign of a price trend).
+Each seed has one public signal (a sticky chain on {-1, 0, 1}, like the sign of a price trend;
+every chain keeps its last action with probability `stay`, 0.8 by default: runs of ~5 steps).
 Every agent, RL or reference, follows it (times its style's sign: momentum and adaptive +1,
 mean reversion -1) on a share `signal` of the steps and otherwise plays its own sticky chain with
 the same marginal, so a pair's correlation is about +-signal^2 in both arms: common information,
-not herding. RL agents can also copy a common leader action on a share `copy` of the steps, which
-is herding beyond the common information. With replicates, each trained policy's share of
-signal-following varies: signal_r^2 = signal^2 + a_r, a_r ~ N(0, replicate_sd), so the excess
-alignment varies from policy to policy around a mean of 0 (when copy = 0).
+not herding. RL agents can also copy a common action on a share `copy` of the steps (the action of
+an informed leader that follows the same signal), which is herding beyond the common information:
+a pair's correlation rises by about copy^2 (1 -+ signal^2). With replicates, each trained policy's
+share of signal-following varies: signal_r^2 = signal^2 + a_r, a_r ~ N(0, replicate_sd), so the
+excess alignment varies from policy to policy around a mean of 0 (when copy = 0).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def synthetic_herding(
     *,
     signal: float = 0.5,
     copy: float = 0.0,
-    stay: float = 0.95,
+    stay: float = 0.8,
     n_replicates: int = 1,
     replicate_sd: float = 0.0,
     with_styles: bool = True,
@@ -69,11 +71,14 @@ def synthetic_herding(
     signs = np.array([STYLE_SIGNS[s] for s in styles], dtype=np.int8)
     public = markov_actions(rng, (n_seeds,), n_steps, stay)
     reference = _arm(rng, public, signs, np.array([signal]), stay)[0]
-    rl = _arm(rng, public, signs, _signal_shares(rng, signal, k, replicate_sd), stay)
+    shares = _signal_shares(rng, signal, k, replicate_sd)
+    rl = _arm(rng, public, signs, shares, stay)
     if copy > 0:
-        leader = markov_actions(rng, (k, n_seeds), n_steps, stay)
+        # the common action is itself an informed trader's (it follows the signal like the
+        # agents do), so copying it adds alignment on top of the common information
+        leader = _arm(rng, public, np.ones(1, dtype=np.int8), shares, stay)  # (K, S, 1, T)
         copying = rng.random(rl.shape) < copy
-        rl = np.where(copying, leader[:, :, None, :], rl)
+        rl = np.where(copying, leader, rl)
     actions = np.concatenate([rl, np.broadcast_to(reference, rl.shape)])  # (2K, S, A, T)
     names = np.array([f"{s}_{i}" for i, s in enumerate(styles)])
     per_arm = n_seeds * n_agents * n_steps

@@ -79,15 +79,21 @@ def _scenarios(df: pd.DataFrame, table: str) -> NDArray[np.int64]:
 
 
 def _styles(df: pd.DataFrame, table: str) -> dict[str, str] | None:
-    """Agent -> style from the optional `style` column; raise if an agent has two styles."""
+    """Agent -> style from the optional `style` column (NaN rows, e.g. reference rows, skipped).
+
+    Raise if an agent has two styles or none at all.
+    """
     if "style" not in df.columns:
         return None
-    if df["style"].isna().any():
-        raise ValueError(f"{table} column 'style' has {int(df['style'].isna().sum())} NaN values")
-    per_agent = df.groupby(df["agent"].astype(str))["style"].unique()
-    mixed = {a: sorted(map(str, s)) for a, s in per_agent.items() if len(s) > 1}
+    agents = df["agent"].astype(str)
+    known = df["style"].notna()
+    per_agent = df.loc[known, "style"].astype(str).groupby(agents[known]).unique()
+    mixed = {a: sorted(s) for a, s in per_agent.items() if len(s) > 1}
     if mixed:
         raise ValueError(f"{table}: agent(s) with more than one style {mixed}")
+    missing = sorted(set(agents.unique()) - set(per_agent.index))
+    if missing:
+        raise ValueError(f"{table} column 'style' is empty (NaN) for agent(s) {missing}")
     return {str(a): str(s[0]) for a, s in per_agent.items()}
 
 

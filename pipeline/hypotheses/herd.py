@@ -129,7 +129,15 @@ def _complete_seeds(
 def _degenerate(alpha: float, method: str, extra: dict[str, object]) -> HypothesisResult:
     """Result when herding is undefined (fewer than 2 seeds with two varying agents)."""
     nan = float("nan")
-    extra.update({"min_attainable_p": 1.0, "mde": float("inf"), "ci_level": 1.0 - 2.0 * alpha})
+    extra.update(
+        {
+            "replicate_effects": [nan] * int(extra["n_replicates"]),  # type: ignore[call-overload]
+            "unit_effects": [],
+            "min_attainable_p": 1.0,
+            "mde": float("inf"),
+            "ci_level": 1.0 - 2.0 * alpha,
+        }
+    )
     return HypothesisResult(NAME, nan, nan, nan, 1.0, False, method, 0, alpha, extra)
 
 

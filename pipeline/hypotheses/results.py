@@ -29,8 +29,10 @@ TABLE_COLUMNS = [
 class HypothesisResult:
     """One test: effect (> 0 in the hypothesis' direction), its CI, one-sided p and decision.
 
-    `reject` is `p_value < alpha`; `n` counts independent units (seeds); `extra` holds secondary
-    statistics (component effects, resiliency, LSV, Fleiss' kappa, the smallest attainable p).
+    `ci_low`/`ci_high` is the two-sided 1 - 2 alpha interval that matches the one-sided test;
+    `reject` is `p_value < alpha`; `n` counts the units the p-value rests on (replicates, else
+    seeds); `extra` holds the per-unit effects, design facts (smallest attainable p, MDE, CI
+    level) and secondary statistics (components, resiliency, pairs, LSV, co-movement).
     """
 
     name: str

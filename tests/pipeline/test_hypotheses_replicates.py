@@ -57,6 +57,7 @@ def test_crossed_t_size_on_null_grids_with_policy_and_seed_variation(k: int) -> 
     n = 2000
     grids = _null_grids(np.random.default_rng(k), n, k, 20, sd_seed=0.3)
     rejections = sum(crossed_t(g, ALPHA).p_value < ALPHA for g in grids)
+    print(f"crossed t, K={k}: null rate {rejections / n:.4f} over {n} grids")
     assert 0.02 * n <= rejections <= _binomial_limit(n), rejections / n
 
 
@@ -69,6 +70,7 @@ def test_a_test_on_replicate_means_alone_would_be_too_liberal() -> None:
         [stats.ttest_1samp(g.mean(axis=1), 0, alternative="greater").pvalue < ALPHA for g in grids]
     )
     crossed = np.mean([crossed_t(g, ALPHA).p_value < ALPHA for g in grids])
+    print(f"replicate means only {naive:.4f}, crossed {crossed:.4f} over {n} grids")
     assert naive > 0.15
     assert crossed <= _binomial_limit(n) / n
 
@@ -106,6 +108,7 @@ PLANTED = np.exp(0.15)
 def test_planted_effect_across_replicates_has_power(test, planted: dict) -> None:
     rng = np.random.default_rng(8)
     results = [test(_replicated(rng, **planted)) for _ in range(40)]
+    print(f"power {np.mean([r.reject for r in results]):.3f} over 40 tables")
     assert np.mean([r.reject for r in results]) >= 0.8
     assert all(r.n == 8 for r in results)
     assert all((r.ci_low > 0) == r.reject for r in results)
@@ -121,6 +124,7 @@ def test_replicated_null_tables_have_honest_size_fast() -> None:
             rejections[test] += test(table).reject
     # 150 tables: a one-sided binomial check at the nominal level (the slow test has 1,000)
     limit = int(stats.binom.ppf(0.99, n, ALPHA))
+    print({t.__name__: c / n for t, c in rejections.items()}, f"over {n} tables")
     assert all(count <= limit for count in rejections.values()), rejections
 
 
@@ -128,8 +132,9 @@ def test_replicated_null_tables_have_honest_size_fast() -> None:
 @pytest.mark.parametrize("test", [volatility_amplification, liquidity_impact])
 def test_replicated_null_tables_have_honest_size(test) -> None:
     rng = np.random.default_rng(2027)
-    n = 1000
+    n = 500
     rejections = sum(test(_replicated(rng)).reject for _ in range(n))
+    print(f"{test.__name__} replicated null rate {rejections / n:.4f} over {n} tables")
     assert 0.02 * n <= rejections <= _binomial_limit(n), rejections / n
 
 

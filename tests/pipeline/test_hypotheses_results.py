@@ -22,6 +22,27 @@ from pipeline.hypotheses.resiliency import recovery_steps
 from pipeline.hypotheses.synthetic import synthetic_actions, synthetic_market
 
 
+CONTRACT_KEYS = {
+    "n_replicates",
+    "n_seeds",
+    "replicate_effects",
+    "unit_effects",
+    "min_attainable_p",
+    "mde",
+    "ci_level",
+}
+H1_KEYS = {"effect_excluding_events", "effect_excluding_events_ci"}
+H3_KEYS = {
+    "pairs",
+    "same_style_excess",
+    "cross_style_excess",
+    "lsv",
+    "same_side_share",
+    "reference",
+    "co_movement",
+}
+
+
 def _result(name: str, p: float) -> HypothesisResult:
     return HypothesisResult(name, 0.1, 0.0, 0.2, p, p < 0.05, "test", 10)
 
@@ -53,6 +74,9 @@ def test_real_results_are_json_ready_and_tabulate() -> None:
         assert json.loads(json.dumps(r.to_dict()))["name"] == r.name
         assert r.n == 5
         assert r.method
+        assert CONTRACT_KEYS <= set(r.extra)
+    assert H1_KEYS <= set(results[0].extra)
+    assert H3_KEYS <= set(results[2].extra)
     assert results_table(results)["p_adjusted"].between(0, 1).all()
 
 
@@ -132,6 +156,7 @@ def test_herding_with_constant_agents_is_degenerate_not_an_error() -> None:
     assert not result.reject
     assert np.isnan(result.effect)
     assert result.extra["seeds_without_varying_pairs"] == [0, 1, 2]
+    assert CONTRACT_KEYS <= set(result.extra)
 
 
 def test_herding_skips_seed_with_one_varying_agent_and_says_so() -> None:
@@ -161,3 +186,37 @@ def test_pipeline_reexports_stylized_functions() -> None:
     normal = pd.Series(rng.standard_normal(5000) * 0.01)
     assert realism_checks(heavy)["heavy_tails"]["pass"] is True
     assert realism_checks(normal)["heavy_tails"]["pass"] is False
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_every_test_fills_the_contract_extras_for_every_table_shape(k: int) -> None:
+    from pipeline.hypotheses.synthetic_herding import synthetic_herding
+
+    rng = np.random.default_rng(k)
+    market = synthetic_market(
+        rng,
+        n_seeds=4,
+        n_steps=200,
+        windows=((60, 20),),
+        n_replicates=k,
+        replicate_sd=0.1,
+        one_sided_rate=0.1,
+    )
+    actions = synthetic_herding(rng, n_seeds=4, n_steps=200, n_replicates=k, replicate_sd=0.02)
+    fallback = actions[actions["scenario"] == "rl"].drop(columns=["scenario", "style"])
+    results = {
+        "h1": volatility_amplification(market),
+        "h2": liquidity_impact(market),
+        "h3": herding(actions),
+        "h3_fallback": herding(fallback),
+    }
+    for name, r in results.items():
+        assert CONTRACT_KEYS <= set(r.extra), name
+        assert r.extra["n_replicates"] == k and r.extra["n_seeds"] == 4
+        assert len(r.extra["replicate_effects"]) == k
+        assert len(r.extra["unit_effects"]) == k * 4
+        assert r.n == (k if k > 1 else 4)
+        assert r.extra["ci_level"] == pytest.approx(0.9)
+        json.dumps(r.to_dict())
+    assert H1_KEYS <= set(results["h1"].extra)
+    assert H3_KEYS <= set(results["h3"].extra) and H3_KEYS <= set(results["h3_fallback"].extra)

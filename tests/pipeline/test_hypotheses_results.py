@@ -21,7 +21,6 @@ from pipeline.hypotheses.alignment import fleiss_kappa_actions, lsv_measure
 from pipeline.hypotheses.resiliency import recovery_steps
 from pipeline.hypotheses.synthetic import synthetic_actions, synthetic_market
 
-
 CONTRACT_KEYS = {
     "n_replicates",
     "n_seeds",

@@ -61,12 +61,12 @@ def lsv_measure(actions: NDArray[np.int8]) -> float:
         return float("nan")
     p_bar = buys.sum() / traders.sum()
     n_t, b_t = traders[keep], buys[keep]
-    adjustment = {}
+    sizes = np.arange(actions.shape[0] + 1)
+    adjustment = np.zeros(sizes.size)
     for n in np.unique(n_t):
         k = np.arange(n + 1)
-        adjustment[int(n)] = float(np.sum(stats.binom.pmf(k, n, p_bar) * np.abs(k / n - p_bar)))
-    af = np.array([adjustment[int(n)] for n in n_t])
-    return float(np.mean(np.abs(b_t / n_t - p_bar) - af))
+        adjustment[n] = float(np.sum(stats.binom.pmf(k, n, p_bar) * np.abs(k / n - p_bar)))
+    return float(np.mean(np.abs(b_t / n_t - p_bar) - adjustment[n_t]))
 
 
 def fleiss_kappa_actions(actions: NDArray[np.int8]) -> float:

@@ -22,6 +22,7 @@ from pipeline.hypotheses.alignment import pair_index
 N_BLOCKS = 10
 MIN_BLOCK = 100
 RUNS_PER_BLOCK = 20
+SECONDARY_RESAMPLES = 1999  # null draws when co-movement is only H3's secondary
 
 
 def canonical_order(actions: NDArray[np.int8]) -> NDArray[np.int8]:

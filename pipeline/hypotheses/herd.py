@@ -28,7 +28,7 @@ from pipeline.hypotheses.alignment import (
     pair_index,
     same_side_share,
 )
-from pipeline.hypotheses.co_movement import co_movement
+from pipeline.hypotheses.co_movement import SECONDARY_RESAMPLES, co_movement
 from pipeline.hypotheses.replicates import grid_result
 from pipeline.hypotheses.resampling import DEFAULT_RESAMPLES, check_alpha, resampling_rng
 from pipeline.hypotheses.results import HypothesisResult
@@ -173,7 +173,9 @@ def herding(
     units = action_units(actions_df)
     gen = resampling_rng(rng)
     k, s = units.replicates.size, units.seeds.size
-    co = co_movement([u.rl for u in units.units], n_resamples, gen)
+    # as a secondary the co-movement p needs fewer draws; as the fallback primary, all of them
+    co_draws = min(n_resamples, SECONDARY_RESAMPLES) if units.has_reference else n_resamples
+    co = co_movement([u.rl for u in units.units], co_draws, gen)
     extra = _base_extra(units, co, reference)
     if not units.has_reference:
         return _fallback(units, co, alpha, n_resamples, gen, extra)

@@ -47,8 +47,25 @@ class HypothesisResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict (floats, bools, str, nested dicts) for hypotheses.json."""
-        return asdict(self)
+        """Plain JSON-ready dict for hypotheses.json; NaN / inf inside `extra` become None.
+
+        (Strict JSON has neither, and an undefined statistic such as the same-style excess of
+        agents that all have different styles, or an infinite MDE, is common in `extra`.)
+        """
+        out = asdict(self)
+        out["extra"] = json_safe(out["extra"])
+        return out
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with every non-finite float (NaN, +-inf) replaced by None, recursively."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def results_table(results: Sequence[HypothesisResult]) -> pd.DataFrame:

@@ -154,6 +154,8 @@ def test_herding_with_constant_agents_is_degenerate_not_an_error() -> None:
     assert result.p_value == 1.0
     assert not result.reject
     assert np.isnan(result.effect)
+    assert result.extra["mde"] == np.inf
+    assert result.to_dict()["extra"]["mde"] is None
     assert result.extra["seeds_without_varying_pairs"] == [0, 1, 2]
     assert CONTRACT_KEYS <= set(result.extra)
 
@@ -216,6 +218,6 @@ def test_every_test_fills_the_contract_extras_for_every_table_shape(k: int) -> N
         assert len(r.extra["unit_effects"]) == k * 4
         assert r.n == (k if k > 1 else 4)
         assert r.extra["ci_level"] == pytest.approx(0.9)
-        json.dumps(r.to_dict())
+        json.dumps(r.to_dict(), allow_nan=False)  # strict JSON: NaN / inf in extra are None
     assert H1_KEYS <= set(results["h1"].extra)
     assert H3_KEYS <= set(results["h3"].extra) and H3_KEYS <= set(results["h3_fallback"].extra)

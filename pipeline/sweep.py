@@ -19,7 +19,7 @@ from typing import Any
 
 from pipeline import tracking
 from pipeline.config import ExperimentConf, as_dict, flatten
-from pipeline.envconf import policy_ids
+from pipeline.envconf import check_env_config, policy_ids
 from pipeline.postrun import (
     ExperimentResult,
     agents_tag,
@@ -104,6 +104,8 @@ def run_sweep(conf: ExperimentConf, out: Path) -> ExperimentResult:
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     run_name = f"{conf.name}-sweep-{conf.sweep.name}-{stamp}"
     variants = sample_variants(conf)
+    for overrides in variants:  # a trial the market would refuse fails the sweep before training
+        check_env_config(trial_conf(as_dict(conf), overrides))
     with start_parent_run(conf, run_name, "sweep") as parent:
         record_config(parent, conf, out)
         runs = _trial_runs(conf, parent, variants)

@@ -146,6 +146,12 @@ class ReplicateRuns(Callback):
                 logger.client.set_terminated(logger.run_id, "KILLED")
 
 
+def _last_line(error: BaseException) -> str:
+    """The exception line of a (remote) traceback: what actually went wrong."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
+
+
 def _running(logger: tracking.RunLogger) -> bool:
     return bool(logger.client.get_run(logger.run_id).info.status == "RUNNING")
 
@@ -234,7 +240,7 @@ def _collect(
         outcome = ReplicateOutcome(key[1], seed, "FAILED", history=callback.histories.get(key, []),
                                    run_id=logger.run_id if logger else "")
         if result.error is not None or result.checkpoint is None:
-            outcome.error = str(result.error).splitlines()[0] if result.error else "no checkpoint"
+            outcome.error = _last_line(result.error) if result.error else "no checkpoint"
             if logger is not None and _running(logger):
                 logger.client.set_terminated(logger.run_id, "FAILED")
         else:

@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 
 from pipeline.config import ExperimentConf, load
 from pipeline.envconf import check_env_config, policy_ids
+from pipeline.interrupts import sigterm_interrupts
 from pipeline.postrun import (
     ExperimentResult,
     evaluate_and_record,
@@ -34,6 +35,11 @@ def run(cfg: DictConfig | ExperimentConf | dict[str, Any]) -> ExperimentResult:
     conf = load(cfg)
     check_env_config(conf)
     warn_if_underpowered(conf)
+    with sigterm_interrupts():
+        return _run(conf)
+
+
+def _run(conf: ExperimentConf) -> ExperimentResult:
     if conf.sweep.name != "none":
         from pipeline.sweep import run_sweep
 

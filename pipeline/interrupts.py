@@ -22,14 +22,25 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise RunTerminated(f"terminated by signal {signal.Signals(signum).name}")
 
 
+_depth = 0  # nesting: ray.init replaces the handler, so inner blocks re-install it
+
+
 @contextmanager
 def sigterm_interrupts() -> Iterator[None]:
-    """Within the block, SIGTERM raises RunTerminated (main thread only; restored after)."""
+    """Within the block, SIGTERM raises RunTerminated (main thread only).
+
+    Blocks nest: the run wraps everything, the Tune engine wraps ``fit()`` again after
+    ``ray.init`` has put Ray's own handler in place; leaving an inner block keeps ours, leaving
+    the outermost restores what was there before.
+    """
+    global _depth
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    _depth += 1
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        _depth -= 1
+        signal.signal(signal.SIGTERM, _raise_terminated if _depth else previous)

@@ -14,6 +14,7 @@ of a phase are stepped in lockstep with batched policy inference (pipeline.rollo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from pipeline.config import Counterfactual, ExperimentConf, load
+from pipeline.config import Counterfactual, ExperimentConf, as_dict, load
 from pipeline.envconf import default_env_class, env_config
 from pipeline.eval_metrics import (
     MARKET_COLUMNS,
@@ -49,6 +50,7 @@ ACTION_COLUMNS = ["seed", "step", "agent", "action", "replicate", "scenario", "s
 CALM, STRESS = "calm", "stress"
 RL, BASELINE = "rl", "baseline"
 NOISE_STREAM, RANDOM_STREAM = 2, 5  # SeedSequence keys of the stand-ins' generators
+PARALLEL_STEPS = 50_000  # replicates x seeds x episode steps from which 2 processes pay off
 Episode = tuple[pd.DataFrame, pd.DataFrame]  # (market record, agent record)
 
 
@@ -208,23 +210,34 @@ class _Setup:
 
     conf: ExperimentConf
     seeds: list[int]
-    policies: dict[tuple[int, str], TrainedPolicy]
-    mappings: list[dict[str, str]]
+    policies: dict[tuple[int, str], Any]
+    mappings: dict[int, dict[str, str]]  # replicate -> agent -> policy
     make_env: Callable[[], Any]
     pool: list[Any] = field(default_factory=list)
 
     def run(self, specs: Sequence[EpisodeSpec]) -> list[Episode]:
-        return run_episodes(self.make_env, specs, self.policies, self.pool)  # type: ignore[arg-type]
+        return run_episodes(self.make_env, specs, self.policies, self.pool)
 
 
-def _load(dirs: Sequence[Path]) -> tuple[dict[tuple[int, str], TrainedPolicy], list[dict]]:
-    policies: dict[tuple[int, str], TrainedPolicy] = {}
-    mappings = []
-    for replicate, directory in enumerate(dirs):
-        for name, policy in load_policies(directory).items():
-            policies[(replicate, name)] = policy
-        mappings.append(agent_to_module(directory))
-    return policies, mappings
+class GreedyModule:
+    """A restored RLModule acting greedily, with its inference forward pass called directly.
+
+    Same logits as ``TrainedPolicy.logits``; it skips ``forward_inference``'s eval()/train()
+    toggling, which walks the whole module tree on every call (~1 ms, most of the inference
+    time here). The module is already in eval mode (pipeline.policy.load_policies).
+    """
+
+    def __init__(self, policy: TrainedPolicy) -> None:
+        self.module = policy.module
+
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        import torch
+        from ray.rllib.core.columns import Columns
+
+        with torch.inference_mode():
+            batch = torch.from_numpy(np.asarray(obs, dtype=np.float32))
+            logits = self.module._forward_inference({Columns.OBS: batch})
+        return np.argmax(logits[Columns.ACTION_DIST_INPUTS].numpy(), axis=1)
 
 
 def evaluate(
@@ -232,8 +245,13 @@ def evaluate(
     cfg: DictConfig | ExperimentConf | dict[str, Any],
     *,
     env_cls: type | None = None,
+    workers: int | None = None,
 ) -> Evaluation:
-    """Evaluate one checkpoint or one per replicate (in replicate order) on the paired seeds."""
+    """Evaluate one checkpoint or one per replicate (in replicate order) on the paired seeds.
+
+    ``workers``: processes for the replicates' episodes (None = auto_workers); the numbers do
+    not depend on it.
+    """
     conf = load(cfg)
     if isinstance(checkpoints, str | Path):
         dirs = [Path(checkpoints)]
@@ -241,8 +259,8 @@ def evaluate(
         dirs = [Path(c) for c in checkpoints]
     if not dirs:
         raise ValueError("checkpoints is empty: nothing to evaluate")
-    with torch_threads(conf.ppo.torch_threads):
-        return _evaluate(conf, dirs, env_cls)
+    chosen = auto_workers(conf, len(dirs)) if workers is None else workers
+    return _evaluate(conf, dirs, env_cls, chosen)
 
 
 @contextmanager
@@ -258,22 +276,79 @@ def torch_threads(threads: int) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def _evaluate(conf: ExperimentConf, dirs: list[Path], env_cls: type | None) -> Evaluation:
+def _conditions(conf: ExperimentConf) -> list[str]:
+    return [STRESS, CALM] if conf.events.schedule else [CALM]
+
+
+def _setup(
+    conf: ExperimentConf, condition: str, env_cls: type | None,
+    policies: dict[tuple[int, str], Any], mappings: dict[int, dict[str, str]],
+) -> _Setup:
+    length = conf.hypotheses.eval_episode_length or conf.market.episode_length
+    env_conf = env_config(conf, episode_length=length, with_events=condition == STRESS)
+    return _Setup(conf, eval_seeds(conf), policies, mappings,
+                  _env_factory(env_cls or default_env_class(), env_conf))
+
+
+def replicate_task(
+    conf: ExperimentConf, directory: Path, replicate: int, env_cls: type | None
+) -> tuple[dict[str, dict[tuple[int, int], Episode]], pd.DataFrame]:
+    """Everything one replicate's policies play: its trained episodes per condition (keyed
+    (replicate, seed)) and its learning stand-in rows. Independent of the other replicates, so
+    replicates can run in separate processes with the same batches, hence the same numbers."""
     from pipeline.learning import learning_table
 
-    policies, mappings = _load(dirs)
-    conditions = [STRESS, CALM] if conf.events.schedule else [CALM]
+    with torch_threads(conf.ppo.torch_threads):
+        policies = {(replicate, name): GreedyModule(policy)
+                    for name, policy in load_policies(directory).items()}
+        mappings = {replicate: agent_to_module(directory)}
+        rl: dict[str, dict[tuple[int, int], Episode]] = {}
+        learning = pd.DataFrame()
+        for condition in _conditions(conf):
+            setup = _setup(conf, condition, env_cls, policies, mappings)
+            rl[condition] = _rl_episodes(setup)
+            if condition == _conditions(conf)[0]:
+                learning = learning_table(setup, rl[condition])
+    return rl, learning
+
+
+def _task(args: tuple[dict[str, Any], Path, int, type | None]) -> Any:
+    conf, directory, replicate, env_cls = args
+    return replicate_task(load(conf), directory, replicate, env_cls)
+
+
+def _run_tasks(
+    conf: ExperimentConf, dirs: list[Path], env_cls: type | None, workers: int
+) -> list[Any]:
+    """Each replicate's task, in replicate order; in ``workers`` spawned processes if > 1."""
+    tasks = [(as_dict(conf), d, r, env_cls) for r, d in enumerate(dirs)]
+    if workers <= 1 or len(dirs) < 2:
+        return [_task(t) for t in tasks]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_task, tasks))
+
+
+def auto_workers(conf: ExperimentConf, replicates: int) -> int:
+    """2 processes for studies large enough to repay their start-up (~15 s each), else 1."""
     length = conf.hypotheses.eval_episode_length or conf.market.episode_length
+    steps = replicates * conf.hypotheses.eval_seeds * length
+    return min(2, os.cpu_count() or 1) if replicates >= 2 and steps >= PARALLEL_STEPS else 1
+
+
+def _evaluate(
+    conf: ExperimentConf, dirs: list[Path], env_cls: type | None, workers: int
+) -> Evaluation:
+    results = _run_tasks(conf, dirs, env_cls, workers)
     parts: list[dict[str, pd.DataFrame]] = []
-    learning = pd.DataFrame()
-    for condition in conditions:
-        env_conf = env_config(conf, episode_length=length, with_events=condition == STRESS)
-        setup = _Setup(conf, eval_seeds(conf), policies, mappings,
-                       _env_factory(env_cls or default_env_class(), env_conf))
-        rl = _rl_episodes(setup)
+    for condition in _conditions(conf):
+        rl = {key: ep for task_rl, _ in results for key, ep in task_rl[condition].items()}
+        setup = _setup(conf, condition, env_cls, {}, {})
         parts.append(_condition_tables(setup, condition, rl))
-        if condition == conditions[0]:
-            learning = learning_table(setup, rl)
+    learning = pd.concat([task_learning for _, task_learning in results], ignore_index=True)
     market = fill_one_sided_spread(pd.concat([p["market"] for p in parts], ignore_index=True))
     actions = pd.concat([p["actions"] for p in parts], ignore_index=True)[ACTION_COLUMNS]
     actions["action"] = actions["action"].astype(np.int64)
@@ -296,7 +371,7 @@ def _env_factory(cls: type, env_conf: dict[str, Any]) -> Callable[[], Any]:
 
 def _rl_episodes(setup: _Setup) -> dict[tuple[int, int], Episode]:
     """Every replicate's trained policies on every seed: (replicate, seed) -> episode."""
-    keys = [(r, seed) for r in range(len(setup.mappings)) for seed in setup.seeds]
+    keys = [(r, seed) for r in sorted(setup.mappings) for seed in setup.seeds]
     specs = [
         EpisodeSpec(seed, {a: (r, m) for a, m in setup.mappings[r].items()}) for r, seed in keys
     ]

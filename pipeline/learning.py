@@ -73,7 +73,7 @@ def arm_metrics(episode: Episode, agents: list[str]) -> dict[str, float]:
 def learning_table(setup: _Setup, rl: dict[tuple[int, int], Episode]) -> pd.DataFrame:
     """One row per replicate, policy, arm (trained + stand-ins) and seed."""
     rows = []
-    for replicate, mapping in enumerate(setup.mappings):
+    for replicate, mapping in sorted(setup.mappings.items()):
         policies = sorted(set(mapping.values()))
         keys, specs = [], []
         for policy in policies:

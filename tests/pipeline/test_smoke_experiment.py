@@ -180,3 +180,22 @@ def test_report_has_the_learning_section_before_the_hypotheses(smoke_run: SmokeR
     for policy in POLICIES:
         assert f"- **{policy}: " in text
     assert "plots/price_spread_stress.png" in text
+
+
+@pytest.mark.timeout(300)
+def test_two_processes_give_the_same_evaluation_as_one(
+    smoke_run: SmokeRun, client: MlflowClient, tmp_path: Path
+) -> None:
+    """The checkpoint twice as two replicates: the same numbers whether the replicates' episodes
+    run in one process or in two, and the two identical replicates give identical rows."""
+    (child,) = replicate_runs(client, smoke_run.run_id)
+    checkpoint = download_checkpoint(smoke_run.tracking_uri, child.info.run_id, tmp_path)
+    conf = load(compose_config(["+experiment=smoke", "hypotheses.eval_seeds=2"]))
+    one = evaluate([checkpoint, checkpoint], conf, workers=1)
+    two = evaluate([checkpoint, checkpoint], conf, workers=2)
+    for name in ("market", "actions", "learning"):
+        pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name), check_exact=True)
+    rl = one.market[one.market["scenario"] == "rl"]
+    first = rl[rl["replicate"] == 0].drop(columns="replicate").reset_index(drop=True)
+    second = rl[rl["replicate"] == 1].drop(columns="replicate").reset_index(drop=True)
+    pd.testing.assert_frame_equal(first, second)

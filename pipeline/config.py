@@ -40,6 +40,13 @@ class Counterfactual(StrEnum):
     rule_based = "rule_based"  # the rule-based counterpart of each RL style
 
 
+class HerdingReference(StrEnum):
+    """Who acts in the RL agents' slots in H3's reference arm (same seeds, same information)."""
+
+    rule_based = "rule_based"  # the style's rule-based counterpart: same public signals
+    noise = "noise"  # noise traders of matched rate: no information at all
+
+
 class PolicyMapping(StrEnum):
     """How RL agents map to RLModules: one per agent, one per style, or one shared."""
 
@@ -249,6 +256,8 @@ class HypothesesConf:
     eval_seed_offset: int = 10_000
     eval_episode_length: int | None = None
     counterfactual: Counterfactual = Counterfactual.noise
+    herding_reference: HerdingReference = HerdingReference.rule_based
+    allow_underpowered: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 < self.alpha < 1.0:
@@ -335,6 +344,7 @@ class ExperimentConf:
 
     name: str = "default"
     seed: int = 0
+    replicates: int = 1
     market: MarketConf = field(default_factory=MarketConf)
     agents: AgentsConf = field(default_factory=AgentsConf)
     ppo: PPOConf = field(default_factory=PPOConf)
@@ -348,6 +358,8 @@ class ExperimentConf:
         if not self.name:
             raise ConfigError("name (the experiment name) must not be empty")
         _non_negative("", seed=self.seed)
+        if isinstance(self.replicates, bool) or self.replicates < 1:
+            raise ConfigError(f"replicates must be an int >= 1, got {self.replicates!r}")
         length = self.hypotheses.eval_episode_length or self.market.episode_length
         for event in self.events.schedule:
             if event.step >= min(length, self.market.episode_length):
@@ -365,6 +377,34 @@ class ExperimentConf:
                 "hypotheses.tests includes herding, which needs >= 2 RL agents, "
                 f"but agents.rl has {len(self.agents.rl)}"
             )
+        check_study_power(self)
+
+
+def check_study_power(conf: ExperimentConf) -> None:
+    """Refuse a study whose tests can never reject after BH (issue 9), unless allowed.
+
+    ``hypotheses.allow_underpowered: true`` (the smoke experiment) lets it run; the run then
+    warns and the report says so.
+    """
+    if conf.hypotheses.allow_underpowered or not conf.hypotheses.tests:
+        return
+    try:
+        from pipeline.hypotheses.design import check_study_can_reject
+    except ImportError:  # TEMPORARY: until the hypotheses helper's design module is merged
+        return
+    try:
+        check_study_can_reject(
+            n_seeds=conf.hypotheses.eval_seeds,
+            n_replicates=conf.replicates,
+            n_tests=len(conf.hypotheses.tests),
+            alpha=conf.hypotheses.alpha,
+        )
+    except ValueError as err:
+        raise ConfigError(
+            f"hypotheses (eval_seeds={conf.hypotheses.eval_seeds}, replicates="
+            f"{conf.replicates}, {len(conf.hypotheses.tests)} tests, alpha="
+            f"{conf.hypotheses.alpha}): {err}; or set hypotheses.allow_underpowered=true"
+        ) from err
 
 
 def register() -> None:

@@ -1,41 +1,57 @@
-"""Evaluation: trained policies vs a counterfactual baseline on paired seeds.
+"""Evaluation: every trained replicate vs a counterfactual baseline on the same paired seeds.
 
-For every evaluation seed and condition ("stress" = the configured events, "calm" = none),
-the same market (same seed, so the same background randomness) runs twice: scenario "rl"
-with the trained policies acting greedily, and scenario "baseline" with the RL agents'
-slots driven by the counterfactual (noise traders of matched order size and trading rate,
-removed, or the rule-based counterpart of each style). Out come the market table
-[scenario, seed, step, mid, spread, depth, stress, condition] and the action table
-[seed, step, agent, action, condition] that pipeline.hypotheses takes.
+For every evaluation seed and condition ("stress" = the configured events, "calm" = none), the
+same market (same seed, so the same background randomness) runs with each replicate's trained
+policies acting greedily (scenario "rl"), and once with the RL agents' slots driven by the
+counterfactual (scenario "baseline": noise traders of matched order size and trading rate,
+removed, or the rule-based counterpart of each style). The baseline and H3's reference arm
+(``hypotheses.herding_reference``) depend only on the seed: they run once per seed and are
+repeated per replicate in the tables (contract C1). Noise stand-ins trade at the RL agents' rate
+on that seed, averaged over replicates. On the configured market, every policy of every
+replicate is also played against three stand-ins in its slot (pipeline.learning). All episodes
+of a phase are stepped in lockstep with batched policy inference (pipeline.rollout).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from pipeline.config import Counterfactual, ExperimentConf, load
+from pipeline.config import Counterfactual, ExperimentConf, as_dict, load
 from pipeline.envconf import default_env_class, env_config
+from pipeline.eval_metrics import (
+    MARKET_COLUMNS,
+    SAVED_MARKET_COLUMNS,
+    episode_agent_metrics,
+    episode_market_metrics,
+    fill_one_sided_spread,
+    log_returns,
+    stylized_by_scenario,
+    summary_metrics,
+)
 from pipeline.policy import TrainedPolicy, agent_to_module, load_policies
+from pipeline.rollout import ActionSource, EpisodeSpec, run_episodes
 
-MARKET_COLUMNS = ["scenario", "seed", "step", "mid", "spread", "depth", "stress", "condition"]
-SAVED_MARKET_COLUMNS = [*MARKET_COLUMNS, "one_sided"]
-ACTION_COLUMNS = ["seed", "step", "agent", "action", "condition"]
+__all__ = [
+    "ACTION_COLUMNS", "BASELINE", "CALM", "MARKET_COLUMNS", "RL", "SAVED_MARKET_COLUMNS",
+    "STRESS", "Evaluation", "evaluate", "fill_one_sided_spread", "log_returns",
+    "stylized_by_scenario", "summary_metrics",
+]
+
+ACTION_COLUMNS = ["seed", "step", "agent", "action", "replicate", "scenario", "style", "condition"]
 CALM, STRESS = "calm", "stress"
 RL, BASELINE = "rl", "baseline"
-
-
-class ActionSource(Protocol):
-    """Chooses every RL agent's Discrete(3) action from its observation."""
-
-    def __call__(self, obs: dict[str, np.ndarray]) -> dict[str, int]: ...
+NOISE_STREAM, RANDOM_STREAM = 2, 5  # SeedSequence keys of the stand-ins' generators
+PARALLEL_STEPS = 50_000  # replicates x seeds x episode steps from which 2 processes pay off
+Episode = tuple[pd.DataFrame, pd.DataFrame]  # (market record, agent record)
 
 
 class PolicyActions:
@@ -70,6 +86,18 @@ class NoiseActions:
         return {a: (1 if s else 2) if t else 0 for a, t, s in zip(agents, trade, side, strict=True)}
 
 
+class RandomActions:
+    """Uniformly random Discrete(3) actions from a seeded generator (a learning stand-in)."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+
+    def __call__(self, obs: dict[str, np.ndarray]) -> dict[str, int]:
+        agents = sorted(obs)
+        draws = self.rng.integers(0, 3, size=len(agents))
+        return {agent: int(a) for agent, a in zip(agents, draws, strict=True)}
+
+
 class HoldActions:
     """The RL agents removed: their slots never trade."""
 
@@ -92,13 +120,14 @@ class RuleBasedActions:
 
 @dataclass
 class Evaluation:
-    """The evaluation tables plus per-seed metrics and the stylized facts of the returns."""
+    """The evaluation tables, per-episode metrics, stylized facts and the learning comparison."""
 
     market: pd.DataFrame
     actions: pd.DataFrame
     agent_metrics: pd.DataFrame
     market_metrics: pd.DataFrame
     stylized: dict[str, dict[str, float]] = field(default_factory=dict)
+    learning: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def conditions(self) -> list[str]:
@@ -110,24 +139,38 @@ class Evaluation:
         """The configured market (with its events) if it has events, else the calm one."""
         return self.conditions[0]
 
-    def market_table(self, condition: str) -> pd.DataFrame:
-        """The hypotheses' market table of one condition."""
-        rows = self.market[self.market["condition"] == condition]
-        return rows[MARKET_COLUMNS[:-1]].reset_index(drop=True)
+    @property
+    def n_replicates(self) -> int:
+        """How many trained replicates were evaluated."""
+        return int(self.market["replicate"].nunique()) if "replicate" in self.market else 1
 
-    def action_table(self, condition: str) -> pd.DataFrame:
-        """The hypotheses' action table of one condition."""
+    def market_table(self, condition: str) -> pd.DataFrame:
+        """The hypotheses' market table of one condition (contract C1)."""
+        rows = self.market[self.market["condition"] == condition]
+        columns = [c for c in SAVED_MARKET_COLUMNS if c != "condition" and c in rows]
+        return rows[columns].reset_index(drop=True)
+
+    def action_table(self, condition: str, *, reference: bool = True) -> pd.DataFrame:
+        """The hypotheses' action table of one condition; ``reference=False``: "rl" rows only."""
         rows = self.actions[self.actions["condition"] == condition]
-        return rows[ACTION_COLUMNS[:-1]].reset_index(drop=True)
+        if not reference and "scenario" in rows:
+            rows = rows[rows["scenario"] == RL]
+        columns = [c for c in ACTION_COLUMNS if c != "condition" and c in rows]
+        return rows[columns].reset_index(drop=True)
 
 
 def eval_seeds(conf: ExperimentConf) -> list[int]:
-    """Evaluation seeds, disjoint from the training seed range."""
+    """Evaluation seeds, disjoint from the training seed range (from ``seed`` alone)."""
     first = conf.seed + conf.hypotheses.eval_seed_offset
     return list(range(first, first + conf.hypotheses.eval_seeds))
 
 
-def run_episode(env: Any, seed: int, source: ActionSource) -> tuple[pd.DataFrame, pd.DataFrame]:
+def stand_in_rng(conf: ExperimentConf, seed: int, stream: int) -> np.random.Generator:
+    """The generator of one stand-in on one evaluation seed (the same for every replicate)."""
+    return np.random.default_rng(np.random.SeedSequence([conf.seed, seed, stream]))
+
+
+def run_episode(env: Any, seed: int, source: ActionSource) -> Episode:
     """One full episode from ``reset(seed)``; returns the env's market and agent records."""
     obs, _ = env.reset(seed=seed)
     while True:
@@ -143,155 +186,243 @@ def trade_rates(agent_record: pd.DataFrame) -> dict[str, float]:
     return {str(k): float(v) for k, v in traded.groupby("agent")["traded"].mean().items()}
 
 
+def styles_of(conf: ExperimentConf) -> dict[str, str]:
+    """RL agent name -> its style."""
+    return {agent.name: agent.style.value for agent in conf.agents.rl}
+
+
 def baseline_source(
-    conf: ExperimentConf, rl_agent_record: pd.DataFrame, rng: np.random.Generator
+    conf: ExperimentConf, rates: dict[str, float], rng: np.random.Generator,
+    kind: str | None = None,
 ) -> ActionSource:
-    """The configured counterfactual for one seed (noise rates matched to that seed's RL run)."""
-    styles = {agent.name: agent.style.value for agent in conf.agents.rl}
-    factories: dict[Counterfactual, Callable[[], ActionSource]] = {
-        Counterfactual.noise: lambda: NoiseActions(trade_rates(rl_agent_record), rng),
-        Counterfactual.removed: HoldActions,
-        Counterfactual.rule_based: lambda: RuleBasedActions(styles),
+    """The counterfactual (or, with ``kind``, another stand-in) for all RL slots of one seed."""
+    factories: dict[str, Callable[[], ActionSource]] = {
+        Counterfactual.noise.value: lambda: NoiseActions(rates, rng),
+        Counterfactual.removed.value: HoldActions,
+        Counterfactual.rule_based.value: lambda: RuleBasedActions(styles_of(conf)),
     }
-    return factories[conf.hypotheses.counterfactual]()
+    return factories[kind or conf.hypotheses.counterfactual.value]()
+
+
+@dataclass
+class _Setup:
+    """What every phase of one evaluation shares."""
+
+    conf: ExperimentConf
+    seeds: list[int]
+    policies: dict[tuple[int, str], Any]
+    mappings: dict[int, dict[str, str]]  # replicate -> agent -> policy
+    make_env: Callable[[], Any]
+    pool: list[Any] = field(default_factory=list)
+
+    def run(self, specs: Sequence[EpisodeSpec]) -> list[Episode]:
+        return run_episodes(self.make_env, specs, self.policies, self.pool)
+
+
+class GreedyModule:
+    """A restored RLModule acting greedily, with its inference forward pass called directly.
+
+    Same logits as ``TrainedPolicy.logits``; it skips ``forward_inference``'s eval()/train()
+    toggling, which walks the whole module tree on every call (~1 ms, most of the inference
+    time here). The module is already in eval mode (pipeline.policy.load_policies).
+    """
+
+    def __init__(self, policy: TrainedPolicy) -> None:
+        self.module = policy.module
+
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        import torch
+        from ray.rllib.core.columns import Columns
+
+        with torch.inference_mode():
+            batch = torch.from_numpy(np.asarray(obs, dtype=np.float32))
+            logits = self.module._forward_inference({Columns.OBS: batch})
+        return np.argmax(logits[Columns.ACTION_DIST_INPUTS].numpy(), axis=1)
 
 
 def evaluate(
-    checkpoint_dir: Path,
+    checkpoints: Path | str | Sequence[Path | str],
     cfg: DictConfig | ExperimentConf | dict[str, Any],
     *,
     env_cls: type | None = None,
+    workers: int | None = None,
 ) -> Evaluation:
-    """Run the trained policies and the counterfactual on paired seeds, with and without events."""
+    """Evaluate one checkpoint or one per replicate (in replicate order) on the paired seeds.
+
+    ``workers``: processes for the replicates' episodes (None = auto_workers); the numbers do
+    not depend on it.
+    """
     conf = load(cfg)
-    policies = load_policies(Path(checkpoint_dir))
-    mapping = agent_to_module(Path(checkpoint_dir))
-    rl_source = PolicyActions(policies, mapping)
-    conditions = [STRESS, CALM] if conf.events.schedule else [CALM]
+    if isinstance(checkpoints, str | Path):
+        dirs = [Path(checkpoints)]
+    else:
+        dirs = [Path(c) for c in checkpoints]
+    if not dirs:
+        raise ValueError("checkpoints is empty: nothing to evaluate")
+    chosen = auto_workers(conf, len(dirs)) if workers is None else workers
+    return _evaluate(conf, dirs, env_cls, chosen)
+
+
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Small MLPs on a shared 2-core machine: one intra-op thread is ~15x faster than two."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _conditions(conf: ExperimentConf) -> list[str]:
+    return [STRESS, CALM] if conf.events.schedule else [CALM]
+
+
+def _setup(
+    conf: ExperimentConf, condition: str, env_cls: type | None,
+    policies: dict[tuple[int, str], Any], mappings: dict[int, dict[str, str]],
+) -> _Setup:
     length = conf.hypotheses.eval_episode_length or conf.market.episode_length
-    markets, actions, agent_rows, market_rows = [], [], [], []
-    for condition in conditions:
-        env_conf = env_config(conf, episode_length=length, with_events=condition == STRESS)
-        env = (env_cls or default_env_class())(env_conf)
-        for seed in eval_seeds(conf):
-            rl_market, rl_agents = run_episode(env, seed, rl_source)
-            rng = np.random.default_rng(np.random.SeedSequence([conf.seed, seed, 2]))
-            base_market, base_agents = run_episode(
-                env, seed, baseline_source(conf, rl_agents, rng)
-            )
-            for scenario, market, agents in (
-                (RL, rl_market, rl_agents),
-                (BASELINE, base_market, base_agents),
-            ):
-                markets.append(market.assign(scenario=scenario, seed=seed, condition=condition))
-                market_rows.append(_market_metrics(market, scenario, seed, condition))
-                agent_rows.append(
-                    _agent_metrics(agents, market).assign(
-                        scenario=scenario, seed=seed, condition=condition
-                    )
-                )
-            actions.append(rl_agents.assign(seed=seed, condition=condition))
-    market_table = fill_one_sided_spread(pd.concat(markets, ignore_index=True))
-    action_table = pd.concat(actions, ignore_index=True)[ACTION_COLUMNS]
-    action_table["action"] = action_table["action"].astype(np.int64)
+    env_conf = env_config(conf, episode_length=length, with_events=condition == STRESS)
+    return _Setup(conf, eval_seeds(conf), policies, mappings,
+                  _env_factory(env_cls or default_env_class(), env_conf))
+
+
+def replicate_task(
+    conf: ExperimentConf, directory: Path, replicate: int, env_cls: type | None
+) -> tuple[dict[str, dict[tuple[int, int], Episode]], pd.DataFrame]:
+    """Everything one replicate's policies play: its trained episodes per condition (keyed
+    (replicate, seed)) and its learning stand-in rows. Independent of the other replicates, so
+    replicates can run in separate processes with the same batches, hence the same numbers."""
+    from pipeline.learning import learning_table
+
+    with torch_threads(conf.ppo.torch_threads):
+        policies = {(replicate, name): GreedyModule(policy)
+                    for name, policy in load_policies(directory).items()}
+        mappings = {replicate: agent_to_module(directory)}
+        rl: dict[str, dict[tuple[int, int], Episode]] = {}
+        learning = pd.DataFrame()
+        for condition in _conditions(conf):
+            setup = _setup(conf, condition, env_cls, policies, mappings)
+            rl[condition] = _rl_episodes(setup)
+            if condition == _conditions(conf)[0]:
+                learning = learning_table(setup, rl[condition])
+    return rl, learning
+
+
+def _task(args: tuple[dict[str, Any], Path, int, type | None]) -> Any:
+    conf, directory, replicate, env_cls = args
+    return replicate_task(load(conf), directory, replicate, env_cls)
+
+
+def _run_tasks(
+    conf: ExperimentConf, dirs: list[Path], env_cls: type | None, workers: int
+) -> list[Any]:
+    """Each replicate's task, in replicate order; in ``workers`` spawned processes if > 1."""
+    tasks = [(as_dict(conf), d, r, env_cls) for r, d in enumerate(dirs)]
+    if workers <= 1 or len(dirs) < 2:
+        return [_task(t) for t in tasks]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_task, tasks))
+
+
+def auto_workers(conf: ExperimentConf, replicates: int) -> int:
+    """2 processes for studies large enough to repay their start-up (~15 s each), else 1."""
+    length = conf.hypotheses.eval_episode_length or conf.market.episode_length
+    steps = replicates * conf.hypotheses.eval_seeds * length
+    return min(2, os.cpu_count() or 1) if replicates >= 2 and steps >= PARALLEL_STEPS else 1
+
+
+def _evaluate(
+    conf: ExperimentConf, dirs: list[Path], env_cls: type | None, workers: int
+) -> Evaluation:
+    results = _run_tasks(conf, dirs, env_cls, workers)
+    parts: list[dict[str, pd.DataFrame]] = []
+    for condition in _conditions(conf):
+        rl = {key: ep for task_rl, _ in results for key, ep in task_rl[condition].items()}
+        setup = _setup(conf, condition, env_cls, {}, {})
+        parts.append(_condition_tables(setup, condition, rl))
+    learning = pd.concat([task_learning for _, task_learning in results], ignore_index=True)
+    market = fill_one_sided_spread(pd.concat([p["market"] for p in parts], ignore_index=True))
+    actions = pd.concat([p["actions"] for p in parts], ignore_index=True)[ACTION_COLUMNS]
+    actions["action"] = actions["action"].astype(np.int64)
     return Evaluation(
-        market=market_table,
-        actions=action_table,
-        agent_metrics=pd.concat(agent_rows, ignore_index=True),
-        market_metrics=pd.DataFrame(market_rows),
-        stylized=stylized_by_scenario(market_table),
+        market=market,
+        actions=actions,
+        agent_metrics=pd.concat([p["agents"] for p in parts], ignore_index=True),
+        market_metrics=pd.concat([p["market_metrics"] for p in parts], ignore_index=True),
+        stylized=stylized_by_scenario(market),
+        learning=learning,
     )
 
 
-def fill_one_sided_spread(market: pd.DataFrame) -> pd.DataFrame:
-    """Give steps with an empty book side (spread undefined, NaN) the widest spread of the seed.
+def _env_factory(cls: type, env_conf: dict[str, Any]) -> Callable[[], Any]:
+    def make() -> Any:
+        return cls(env_conf)
 
-    The widest finite spread of that seed and condition, over both scenarios, so paired runs
-    get the same value; a one-sided book is at least that illiquid. ``one_sided`` keeps the flag.
-    """
-    table = market.copy()
-    table["one_sided"] = table["spread"].isna()
-    widest = table.groupby(["condition", "seed"])["spread"].transform("max")
-    table["spread"] = table["spread"].fillna(widest)
-    still = table["spread"].isna()
-    if still.any():  # a whole seed without a two-sided book: no finite spread to borrow
-        first = table.loc[still].iloc[0]
-        raise ValueError(
-            f"spread undefined for a whole episode (condition={first['condition']}, "
-            f"seed={first['seed']}): the book never had both sides"
-        )
-    return table[SAVED_MARKET_COLUMNS]
+    return make
 
 
-def _agent_metrics(agent_record: pd.DataFrame, market_record: pd.DataFrame) -> pd.DataFrame:
-    from market.metrics import agent_metrics
-
-    metrics = agent_metrics(agent_record, market_record)
-    return metrics.reset_index()
-
-
-def _market_metrics(
-    market_record: pd.DataFrame, scenario: str, seed: int, condition: str
-) -> dict[str, Any]:
-    from market.metrics import market_metrics
-
-    values = {k: v for k, v in market_metrics(market_record).items() if _is_number(v)}
-    return {"scenario": scenario, "seed": seed, "condition": condition, **values}
-
-
-def log_returns(market: pd.DataFrame) -> np.ndarray:
-    """Log mid returns within each seed, concatenated (no return spans two episodes)."""
-    parts = [
-        np.diff(np.log(group.sort_values("step")["mid"].to_numpy(dtype=np.float64)))
-        for _, group in market.groupby("seed")
+def _rl_episodes(setup: _Setup) -> dict[tuple[int, int], Episode]:
+    """Every replicate's trained policies on every seed: (replicate, seed) -> episode."""
+    keys = [(r, seed) for r in sorted(setup.mappings) for seed in setup.seeds]
+    specs = [
+        EpisodeSpec(seed, {a: (r, m) for a, m in setup.mappings[r].items()}) for r, seed in keys
     ]
-    returns = np.concatenate(parts) if parts else np.empty(0)
-    return returns[np.isfinite(returns)]
+    return dict(zip(keys, setup.run(specs), strict=True))
 
 
-def stylized_by_scenario(market: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Stylized facts of the returns per "<condition>/<scenario>", flattened to floats."""
-    from market.stylized import stylized_facts
-
-    out: dict[str, dict[str, float]] = {}
-    for (condition, scenario), group in market.groupby(["condition", "scenario"]):
-        try:
-            facts = stylized_facts(log_returns(group))
-        except ValueError as err:  # too few or constant returns: say so, do not invent numbers
-            print(f"[evaluate] stylized facts {condition}/{scenario} undefined: {err}")
-            continue
-        flat = {k: float(v) for k, v in facts.items() if _is_number(v)}
-        flat.update({f"acf_abs_lag{lag}": float(v) for lag, v in facts["acf_abs_returns"].items()})
-        out[f"{condition}/{scenario}"] = flat
-    return out
+def _mean_rates(rl: dict[tuple[int, int], Episode], seed: int) -> dict[str, float]:
+    """Per agent, its trading rate on ``seed`` averaged over replicates."""
+    per = [trade_rates(agents) for (_, s), (_, agents) in sorted(rl.items()) if s == seed]
+    return {agent: float(np.mean([rates[agent] for rates in per])) for agent in per[0]}
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | np.number) and not isinstance(value, bool)
+def _stand_in_episodes(
+    setup: _Setup, rl: dict[tuple[int, int], Episode], kind: str
+) -> dict[int, Episode]:
+    """One episode per seed with every RL slot driven by stand-in ``kind`` (no policy)."""
+    specs = [
+        EpisodeSpec(seed, {}, baseline_source(
+            setup.conf, _mean_rates(rl, seed), stand_in_rng(setup.conf, seed, NOISE_STREAM), kind
+        ))
+        for seed in setup.seeds
+    ]
+    return dict(zip(setup.seeds, setup.run(specs), strict=True))
 
 
-def summary_metrics(evaluation: Evaluation) -> dict[str, float]:
-    """Seed-averaged metrics for MLflow: eval/<condition>/<scenario>/<agent|market>/<metric>."""
-    metrics: dict[str, float] = {}
-    agents = evaluation.agent_metrics
-    numeric = [c for c in agents.select_dtypes("number").columns if c != "seed"]
-    means = agents.groupby(["condition", "scenario", "agent"])[numeric].mean()
-    for index, row in means.iterrows():
-        prefix = "/".join(str(part) for part in _parts(index))  # condition/scenario/agent
-        for name, value in row.items():
-            metrics[f"eval/{prefix}/{name}"] = float(value)
-    market = evaluation.market_metrics
-    numeric = [c for c in market.select_dtypes("number").columns if c != "seed"]
-    market_means = market.groupby(["condition", "scenario"])[numeric].mean()
-    for index, row in market_means.iterrows():
-        prefix = "/".join(str(part) for part in _parts(index))  # condition/scenario
-        for name, value in row.items():
-            metrics[f"eval/{prefix}/market/{name}"] = float(value)
-    for key, facts in evaluation.stylized.items():
-        for name, value in facts.items():
-            metrics[f"eval/{key}/stylized/{name}"] = value
-    return {k: v for k, v in metrics.items() if math.isfinite(v)}
-
-
-def _parts(index: Any) -> tuple[Any, ...]:
-    return tuple(index) if isinstance(index, tuple) else (index,)
+def _condition_tables(
+    setup: _Setup, condition: str, rl: dict[tuple[int, int], Episode]
+) -> dict[str, pd.DataFrame]:
+    """Market, action and metric rows of one condition, baseline repeated per replicate."""
+    conf = setup.conf
+    baseline = _stand_in_episodes(setup, rl, conf.hypotheses.counterfactual.value)
+    reference_kind = conf.hypotheses.herding_reference.value
+    same = reference_kind == conf.hypotheses.counterfactual.value
+    reference = baseline if same else _stand_in_episodes(setup, rl, reference_kind)
+    styles = styles_of(conf)
+    markets, actions, agents, market_rows = [], [], [], []
+    for (replicate, seed), rl_episode in sorted(rl.items()):
+        for scenario, (market, record) in ((RL, rl_episode), (BASELINE, baseline[seed])):
+            tags: dict[str, Any] = {"scenario": scenario, "seed": seed,
+                                    "condition": condition, "replicate": replicate}
+            markets.append(market.assign(**tags))
+            market_rows.append(
+                episode_market_metrics(market, scenario, seed, condition) | {"replicate": replicate}
+            )
+            agents.append(episode_agent_metrics(record, market).assign(**tags))
+        for scenario, record in ((RL, rl_episode[1]), (BASELINE, reference[seed][1])):
+            actions.append(record.assign(seed=seed, condition=condition, replicate=replicate,
+                                         scenario=scenario, style=record["agent"].map(styles)))
+    return {
+        "market": pd.concat(markets, ignore_index=True),
+        "actions": pd.concat(actions, ignore_index=True),
+        "agents": pd.concat(agents, ignore_index=True),
+        "market_metrics": pd.DataFrame(market_rows),
+    }

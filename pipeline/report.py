@@ -1,148 +1,47 @@
-"""Plots (matplotlib, Agg, PNG) and report.md: what a researcher opens first after a run."""
+"""report.md: what a researcher opens first after a run.
+
+Order: setup, training diagnostics per replicate, "Did the agents learn?", the hypotheses (the
+primary family, then the calm-market family, each BH-adjusted within itself, with the method,
+the MDE and a forest plot each), the herding pair table, stylized facts, plots. The extra keys
+of the hypothesis results are read with ``.get`` so older results still render.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
+from pipeline import diagnostics, learning
+from pipeline.config import ExperimentConf
+from pipeline.evaluate import Evaluation
+from pipeline.plots import make_plots
+from pipeline.replicates import REPLICATE_STREAM
+from pipeline.study import StudyResults
 
-from pipeline.config import ExperimentConf  # noqa: E402
-from pipeline.evaluate import BASELINE, RL, Evaluation, log_returns  # noqa: E402
+__all__ = ["ReportInputs", "make_plots", "markdown_table", "write_report"]
 
-COLORS = {RL: "tab:red", BASELINE: "tab:blue"}
-
-
-def _save(fig: Any, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+HYPOTHESIS_COLUMNS = ["name", "effect", "ci_low", "ci_high", "p_value", "p_adjusted", "reject",
+                      "reject_adjusted", "n"]
 
 
-def plot_stress(evaluation: Evaluation, conf: ExperimentConf, path: Path) -> Path:
-    """Mean mid (relative to the first step) and spread per step, rl vs baseline, events shaded."""
-    table = evaluation.market[evaluation.market["condition"] == evaluation.primary_condition]
-    fig, (ax_mid, ax_spread) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
-    for scenario, group in table.groupby("scenario"):
-        first = group.sort_values("step").groupby("seed")["mid"].transform("first")
-        rel = group.assign(rel_mid=group["mid"] / first - 1.0)
-        per_step = rel.groupby("step")[["rel_mid", "spread"]].mean()
-        color = COLORS.get(str(scenario), "gray")
-        ax_mid.plot(per_step.index, per_step["rel_mid"] * 1e4, label=str(scenario), color=color)
-        ax_spread.plot(per_step.index, per_step["spread"], label=str(scenario), color=color)
-    for event in conf.events.schedule if evaluation.primary_condition == "stress" else []:
-        for ax in (ax_mid, ax_spread):
-            ax.axvspan(event.step, event.step + max(event.duration, 1), color="orange", alpha=0.25)
-    ax_mid.set_ylabel("mid vs start (bps), seed mean")
-    ax_spread.set_ylabel("spread (price units)")
-    ax_spread.set_xlabel("step")
-    ax_mid.legend()
-    ax_mid.set_title(f"{conf.name}: price and spread around stress events (shaded)")
-    return _save(fig, path)
+@dataclass
+class ReportInputs:
+    """Everything the report and its plots are made from."""
+
+    conf: ExperimentConf
+    run_id: str
+    study: StudyResults
+    evaluation: Evaluation
+    learning: pd.DataFrame  # pipeline.learning.comparisons
+    histories: dict[int, list[dict[str, float]]]  # replicate -> training history
+    modules: list[str]
 
 
-def plot_training(history: list[dict[str, float]], modules: list[str], path: Path) -> Path:
-    """Per-policy mean episode return and losses per training iteration."""
-    panels = ["episode_return_mean", "policy_loss", "vf_loss", "entropy", "kl"]
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2))
-    iterations = np.arange(1, len(history) + 1)
-    for ax, panel in zip(axes, panels, strict=True):
-        for module in modules:
-            values = [row.get(f"train/{module}/{panel}", math.nan) for row in history]
-            ax.plot(iterations, values, marker="o", label=module)
-        ax.set_title(panel)
-        ax.set_xlabel("iteration")
-    axes[0].legend(fontsize="small")
-    return _save(fig, path)
-
-
-def agreement_matrix(actions: pd.DataFrame) -> pd.DataFrame:
-    """Share of steps on which two agents chose the same signed action (all seeds pooled)."""
-    wide = actions.pivot_table(index=["seed", "step"], columns="agent", values="action")
-    agents = list(wide.columns)
-    matrix = pd.DataFrame(index=agents, columns=agents, dtype=float)
-    for a in agents:
-        for b in agents:
-            matrix.loc[a, b] = float((wide[a] == wide[b]).mean())
-    return matrix
-
-
-def plot_agreement(evaluation: Evaluation, path: Path) -> Path:
-    """Heatmap of pairwise action agreement among the RL agents."""
-    matrix = agreement_matrix(evaluation.action_table(evaluation.primary_condition))
-    fig, ax = plt.subplots(figsize=(1.6 * len(matrix) + 2, 1.4 * len(matrix) + 1.5))
-    image = ax.imshow(matrix.to_numpy(dtype=float), vmin=0, vmax=1, cmap="viridis")
-    ax.set_xticks(range(len(matrix)), matrix.columns, rotation=30, ha="right")
-    ax.set_yticks(range(len(matrix)), matrix.index)
-    for i in range(len(matrix)):
-        for j in range(len(matrix)):
-            share = float(matrix.to_numpy(dtype=float)[i, j])
-            color = "k" if share > 0.6 else "w"
-            ax.text(j, i, f"{share:.2f}", ha="center", va="center", color=color)
-    fig.colorbar(image, ax=ax, label="share of steps with the same action")
-    ax.set_title("RL action agreement")
-    return _save(fig, path)
-
-
-def plot_returns(evaluation: Evaluation, path: Path) -> Path:
-    """Standardized log returns (rl, baseline) vs the standard normal: density and tail (CCDF)."""
-    table = evaluation.market[evaluation.market["condition"] == evaluation.primary_condition]
-    fig, (ax_pdf, ax_tail) = plt.subplots(1, 2, figsize=(11, 4.5))
-    grid = np.linspace(0, 8, 200)
-    for scenario, group in table.groupby("scenario"):
-        returns = log_returns(group)
-        if returns.size < 2 or returns.std() == 0:
-            continue
-        z = (returns - returns.mean()) / returns.std()
-        color = COLORS.get(str(scenario), "gray")
-        ax_pdf.hist(z, bins=40, range=(-8, 8), density=True, histtype="step", color=color,
-                    label=f"{scenario} (n={z.size})")
-        tail = np.sort(np.abs(z))
-        ax_tail.step(tail, 1.0 - np.arange(tail.size) / tail.size, where="post", color=color,
-                     label=str(scenario))
-    ax_pdf.plot(np.linspace(-8, 8, 400), stats.norm.pdf(np.linspace(-8, 8, 400)), "k--",
-                label="normal")
-    ax_tail.plot(grid, 2 * stats.norm.sf(grid), "k--", label="normal")
-    for ax in (ax_pdf, ax_tail):
-        ax.set_yscale("log")
-        ax.legend()
-    ax_pdf.set_ylim(1e-4, 2)
-    ax_tail.set_ylim(1e-4, 1.1)
-    ax_pdf.set_xlabel("standardized log mid return")
-    ax_pdf.set_ylabel("density")
-    ax_tail.set_xlabel("|standardized return|")
-    ax_tail.set_ylabel("P(|z| > x)")
-    ax_pdf.set_title("Return distribution vs normal")
-    ax_tail.set_title("Tails vs normal")
-    return _save(fig, path)
-
-
-def make_plots(
-    evaluation: Evaluation,
-    conf: ExperimentConf,
-    history: list[dict[str, float]],
-    modules: list[str],
-    plot_dir: Path,
-) -> list[Path]:
-    """All report plots into ``plot_dir``."""
-    return [
-        plot_stress(evaluation, conf, plot_dir / "price_spread_stress.png"),
-        plot_training(history, modules, plot_dir / "training_curves.png"),
-        plot_agreement(evaluation, plot_dir / "action_agreement.png"),
-        plot_returns(evaluation, plot_dir / "return_distribution.png"),
-    ]
-
-
-def _markdown_table(frame: pd.DataFrame) -> str:
+def markdown_table(frame: pd.DataFrame) -> str:
     """A pipe table without the optional `tabulate` dependency."""
     def cell(value: Any) -> str:
         if isinstance(value, float):
@@ -155,51 +54,144 @@ def _markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join([header, rule, *rows])
 
 
-def write_report(
-    path: Path,
-    conf: ExperimentConf,
-    run_id: str,
-    hypotheses: pd.DataFrame,
-    evaluation: Evaluation,
-    history: list[dict[str, float]],
-    plots: list[Path],
-) -> Path:
-    """report.md: setup, training, hypothesis table (BH-adjusted), stylized facts, plots."""
+def _setup(inputs: ReportInputs) -> list[str]:
+    conf = inputs.conf
     agents = ", ".join(f"{a.name} ({a.style.value})" for a in conf.agents.rl)
     events = ", ".join(f"{e.type.value}@{e.step}" for e in conf.events.schedule) or "none"
-    final = history[-1] if history else {}
     lines = [
-        f"# Experiment `{conf.name}` (MLflow run `{run_id}`)",
-        "",
         "## Setup",
         f"- RL agents: {agents}; policies: {conf.agents.policy_mapping.value}",
         f"- PPO: lr {conf.ppo.lr:g}, train batch {conf.ppo.train_batch_size}, "
         f"{conf.ppo.iterations} iterations x {conf.ppo.num_epochs} epochs",
+        f"- Replicates: {conf.replicates} independent trainings, training seed of replicate r = "
+        f"SeedSequence([{conf.seed}, {REPLICATE_STREAM}, r]).generate_state(1)[0] % 2**31",
         f"- Market: episode length {conf.market.episode_length}; stress events: {events}",
-        f"- Evaluation: {conf.hypotheses.eval_seeds} paired seeds, baseline = "
-        f"{conf.hypotheses.counterfactual.value}, alpha {conf.hypotheses.alpha}, "
-        f"hypotheses tested on the `{evaluation.primary_condition}` market",
+        f"- Evaluation: {conf.hypotheses.eval_seeds} paired seeds (the same for every replicate), "
+        f"baseline = {conf.hypotheses.counterfactual.value}, herding reference = "
+        f"{conf.hypotheses.herding_reference.value}, alpha {conf.hypotheses.alpha}, "
+        f"hypotheses tested on the `{inputs.evaluation.primary_condition}` market",
         f"- Seed: {conf.seed}",
+    ]
+    if conf.hypotheses.allow_underpowered:
+        lines += ["", "> **Underpowered by configuration** (`hypotheses.allow_underpowered: "
+                  "true`): this study may be unable to reject any hypothesis whatever the "
+                  "effect; read its p-values as plumbing, not evidence."]
+    return lines
+
+
+def _training(inputs: ReportInputs) -> list[str]:
+    table = diagnostics.diagnostics_table(inputs.histories, inputs.modules)
+    return [
+        "## Training (per replicate)",
+        markdown_table(table) if not table.empty else "No training history.",
         "",
-        "## Training",
-        f"Env steps: {int(final.get('train/env_steps', 0))}; final mean return per policy: "
-        + ", ".join(
-            f"{k.split('/')[1]} {v:.4g}"
-            for k, v in final.items()
-            if k.endswith("/episode_return_mean") and k.count("/") == 2
-        ),
+        f"Converged: over the last quarter of the iterations (at least {diagnostics.MIN_WINDOW}),"
+        " the mean episode return has no significant linear trend (p >= "
+        f"{diagnostics.TREND_ALPHA}) and its implied drift is at most "
+        f"{diagnostics.DRIFT_SHARE:g} x the curve's standard deviation; runs shorter than "
+        f"{2 * diagnostics.MIN_WINDOW} iterations never count as converged.",
+    ]
+
+
+def _learning(inputs: ReportInputs) -> list[str]:
+    arms = learning.arm_summary(inputs.evaluation.learning)
+    table = inputs.learning
+    if table.empty:
+        return ["## Did the agents learn?", "No learning comparison was run."]
+    verdicts = learning.learned(table)
+    lines = [
+        "## Did the agents learn?",
+        "Mean over replicates and seeds, on the configured market, of each arm in the "
+        "policy's slots (the other agents as trained):",
         "",
-        "## Hypotheses (one-sided p, Benjamini-Hochberg adjusted across the tests)",
-        _markdown_table(hypotheses) if not hypotheses.empty else "No hypotheses tested.",
+        markdown_table(arms),
         "",
+        "Trained minus stand-in PnL:",
+        "",
+        markdown_table(table[["policy", "baseline", "pnl_diff", "p_value", "beats", "n", "unit"]]),
+        "",
+        learning.method(inputs.evaluation.learning),
+        "",
+    ]
+    for policy in sorted(verdicts):
+        rows = {r["baseline"]: r for r in table[table["policy"] == policy].to_dict("records")}
+        figures = ", ".join(
+            f"{b} {rows[b]['pnl_diff']:+.3g} (p {rows[b]['p_value']:.3g})"
+            for b in learning.STAND_INS if b in rows
+        )
+        verdict = "learned" if verdicts[policy] else "did NOT learn"
+        lines.append(f"- **{policy}: {verdict}** (beats random and hold at alpha "
+                     f"{inputs.conf.hypotheses.alpha}?): PnL vs {figures}")
+    return lines
+
+
+def _hypotheses(records: list[dict[str, Any]], title: str, plots: dict[str, Path]) -> list[str]:
+    if not records:
+        return []
+    frame = pd.DataFrame([{k: r.get(k) for k in HYPOTHESIS_COLUMNS} for r in records])
+    lines = [title, markdown_table(frame), ""]
+    for record in records:
+        extra = record.get("extra", {}) or {}
+        mde = extra.get("mde")
+        floor = extra.get("min_attainable_p")
+        method = str(record.get("method", "")).rstrip(".")
+        lines.append(
+            f"- **{record['name']}**: {method}."
+            + (f" MDE (80% power): {mde:.4g}." if isinstance(mde, int | float) else "")
+            + (f" Smallest attainable p: {floor:.3g}." if isinstance(floor, int | float) else "")
+            + (f" Units: {extra.get('n_replicates')} replicates x {extra.get('n_seeds')} seeds."
+               if extra.get("n_replicates") is not None else "")
+        )
+        plot = plots.get(f"{record.get('family', 'primary')}_{record['name']}")
+        if plot is not None:
+            lines.append(f"\n  ![{plot.stem}](plots/{plot.name})")
+    return [*lines, ""]
+
+
+def _pairs(records: list[dict[str, Any]]) -> list[str]:
+    herding = next((r for r in records if r["name"] == "herding"), None)
+    pairs = ((herding or {}).get("extra", {}) or {}).get("pairs")
+    if not pairs:
+        return []
+    extra = herding["extra"] if herding else {}
+    lines = ["## Herding pairs (RL vs reference arm, same seeds)",
+             markdown_table(pd.DataFrame(pairs))]
+    summary = {k: extra.get(k) for k in ("same_style_excess", "cross_style_excess", "lsv",
+                                          "same_side_share", "reference")}
+    lines.append("")
+    lines.append(", ".join(f"{k}: {_fmt(v)}" for k, v in summary.items() if v is not None))
+    return [*lines, ""]
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.4g}"
+    return str(value)
+
+
+def write_report(path: Path, inputs: ReportInputs, plots: list[Path]) -> Path:
+    """report.md (see the module docstring for its sections)."""
+    evaluation, study = inputs.evaluation, inputs.study
+    forests = {p.stem.removeprefix("forest_"): p for p in plots if p.stem.startswith("forest_")}
+    lines = [
+        f"# Experiment `{inputs.conf.name}` (MLflow run `{inputs.run_id}`)", "",
+        *_setup(inputs), "", *_training(inputs), "", *_learning(inputs), "",
+        *_hypotheses(study.family("primary"), "## Hypotheses (one-sided p, Benjamini-Hochberg "
+                     "adjusted across the study's tests)", forests),
+        *_hypotheses(study.family("calm"), "## Calm market (H1, H3 without events; BH within "
+                     "this family)", forests),
+        *_pairs(study.family("primary")),
         "## Stylized facts of the log mid returns",
-        _markdown_table(
+        markdown_table(
             pd.DataFrame(evaluation.stylized).T.reset_index(names="condition/scenario")
         ) if evaluation.stylized else "Not enough returns.",
         "",
         "## Plots",
-        *[f"![{p.stem}](plots/{p.name})" for p in plots],
+        *[f"![{p.stem}](plots/{p.name})" for p in plots if not p.stem.startswith("forest_")],
         "",
     ]
+    if not study.records:
+        lines.insert(lines.index("## Stylized facts of the log mid returns"),
+                     "## Hypotheses\nNo hypotheses tested.\n")
     path.write_text("\n".join(lines))
     return path

@@ -1,8 +1,9 @@
 """MLflow tracking: the only module that writes to MLflow.
 
 One MLflow experiment per Hydra experiment name, one parent run per pipeline run (child
-runs for sweep trials, tagged ``mlflow.parentRunId``). Params and metrics go in batches. A
-run that raises ends FAILED (KILLED on Ctrl-C) with what it had logged, never RUNNING.
+runs for replicates and sweep trials, tagged ``mlflow.parentRunId``). Params and metrics go
+in batches. A run that raises ends FAILED (KILLED on Ctrl-C or SIGTERM) with what it had
+logged, never RUNNING.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from pipeline import paths
 KIND_TAG = "thinking_market.kind"
 AGENTS_TAG = "thinking_market.agents"
 PARENT_TAG = "mlflow.parentRunId"
+# MLflow 3's UI files an experiment by this tag: without it, a run-only experiment may open
+# as a GenAI one ("Evaluation runs" beside Traces); "custom_model_development" = model training.
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"
 _PARAM_BATCH = 100
 _METRIC_BATCH = 1000
 _MAX_PARAM_LEN = 6000
@@ -56,9 +61,13 @@ def get_or_create_experiment(client: MlflowClient, name: str, artifact_root: str
     """The id of experiment ``name``, created with an explicit artifact location if new."""
     existing = client.get_experiment_by_name(name)
     if existing is not None:
+        if EXPERIMENT_KIND_TAG not in existing.tags:
+            client.set_experiment_tag(existing.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
         return str(existing.experiment_id)
     try:
-        return str(client.create_experiment(name, artifact_location=artifact_root))
+        return str(client.create_experiment(
+            name, artifact_location=artifact_root, tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND}
+        ))
     except MlflowException:  # another process created it in between
         again = client.get_experiment_by_name(name)
         if again is None:
@@ -142,8 +151,8 @@ def start_run(
     logger = create_run(client, experiment_id, run_name, all_tags)
     try:
         yield logger
-    except KeyboardInterrupt:
-        _end(client, logger.run_id, "KILLED", "interrupted (KeyboardInterrupt)")
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM via pipeline.interrupts
+        _end(client, logger.run_id, "KILLED", f"interrupted ({type(err).__name__}: {err})")
         raise
     except BaseException as err:
         _end(client, logger.run_id, "FAILED", "".join(traceback.format_exception_only(err)))

@@ -60,7 +60,8 @@ def test_event_schedules_compose(events: str) -> None:
 
 @pytest.mark.parametrize(
     "override",
-    ["ppo.lr=abc", "events.schedule.0.type=earthquake", "ppo.no_such_key=1", "agents.rl.0.style=x"],
+    ["ppo.lr=abc", "events.schedule.0.type=earthquake", "ppo.no_such_key=1", "agents.rl.0.style=x",
+     "hypotheses.herding_reference=copycat", "replicates=two"],
 )
 def test_wrong_type_or_key_fails_at_composition(override: str) -> None:
     with pytest.raises(ConfigCompositionException):
@@ -78,11 +79,79 @@ def test_wrong_type_or_key_fails_at_composition(override: str) -> None:
         ("events=none", "liquidity_impact, which needs stress events"),
         ("ray.address=nowhere", "ray.address"),
         ("agents.rl=[{name:solo,style:momentum}]", "herding, which needs >= 2 RL agents"),
+        ("agents.rl=[]", "agents.rl must name at least one RL agent, got []"),
+        ("agents.rl=[{name:a,style:momentum},{name:a,style:adaptive}]",
+         "agents.rl names must be unique, got ['a', 'a']"),
+        ("agents.rl.0.order_size=150", "agents.rl[momentum].max_position=100 must be >= "
+         "order_size=150"),
+        ("agents.rl.0.max_position=5", "agents.rl[momentum].max_position=5 must be >= "
+         "order_size=10"),
+        ("agents.rl.0.name=''", "agents.rl[].name must not be empty"),
+        ("agents.rl.1.inventory_penalty=-1", "agents.rl[mean_reversion].inventory_penalty must "
+         "be >= 0, got -1.0"),
+        ("hypotheses.alpha=0", "hypotheses.alpha must be in (0, 1), got 0.0"),
+        ("hypotheses.alpha=1.5", "hypotheses.alpha must be in (0, 1), got 1.5"),
+        ("ppo.gamma=0", "ppo.gamma must be in (0, 1], got 0.0"),
+        ("ppo.gae_lambda=1.5", "ppo.gae_lambda must be in (0, 1], got 1.5"),
+        ("ppo.hidden_sizes=[64,0]", "ppo.hidden_sizes must be positive sizes, got [64, 0]"),
+        ("ppo.hidden_sizes=[]", "ppo.hidden_sizes must be positive sizes, got []"),
+        ("ppo.num_env_runners=-1", "ppo.num_env_runners must be >= 0, got -1"),
+        ("ppo.entropy_coeff=-0.1", "ppo.entropy_coeff must be >= 0, got -0.1"),
+        ("ppo.lr=0", "ppo.lr must be > 0, got 0.0"),
+        ("ppo.iterations=0", "ppo.iterations must be > 0, got 0"),
+        ("market.episode_length=0", "market.episode_length must be > 0, got 0"),
+        ("name=''", "name (the experiment name) must not be empty"),
+        ("seed=-1", "seed must be >= 0, got -1"),
+        ("replicates=0", "replicates must be an int >= 1, got 0"),
+        ("replicates=-3", "replicates must be an int >= 1, got -3"),
+        ("ray.num_cpus=0", "ray.num_cpus must be > 0, got 0"),
+        ("sweep.num_samples=0", "sweep.num_samples must be > 0, got 0"),
+        ("sweep.name=custom", "sweep 'custom' has no sweep.params to search"),
+        ("sweep=ppo_lr sweep.params=[{key:ppo.lr,type:uniform,low:0.1,high:0.01}]",
+         "sweep.params[ppo.lr] needs low < high, got 0.1, 0.01"),
+        ("sweep=ppo_lr sweep.params=[{key:ppo.lr,type:loguniform,low:0.1}]",
+         "sweep.params[ppo.lr] needs low < high, got 0.1, None"),
+        ("sweep=ppo_lr sweep.params=[{key:ppo.lr,type:grid}]",
+         "sweep.params[ppo.lr] of type grid needs values"),
+        ("sweep=ppo_lr sweep.params=[{key:ppo.lr,type:choice,values:[]}]",
+         "sweep.params[ppo.lr] of type choice needs values"),
+        ("sweep=ppo_lr sweep.params=[{key:'',type:grid,values:[1]}]",
+         "sweep.params[].key must be a dotted config key, got ''"),
+        ("hypotheses.eval_seed_offset=-1", "hypotheses.eval_seed_offset must be >= 0, got -1"),
+        ("hypotheses.eval_episode_length=0", "hypotheses.eval_episode_length must be > 0, got 0"),
     ],
 )
 def test_bad_values_fail_validation_with_the_field_named(override: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
-        load(compose_config([override]))
+        load(compose_config(override.split(" ")))
+
+
+@pytest.mark.parametrize("name", ["herding", "volatility", "liquidity"])
+def test_shipped_studies_are_replicated_and_powered(name: str) -> None:
+    conf = load(compose_config([f"+experiment={name}"]))
+    assert conf.replicates >= 5
+    assert conf.hypotheses.allow_underpowered is False
+    assert conf.hypotheses.herding_reference.value == "rule_based"
+
+
+def test_smoke_is_allowed_to_be_underpowered_and_defaults_are_one_replicate() -> None:
+    assert load(compose_config(["+experiment=smoke"])).hypotheses.allow_underpowered is True
+    assert load(compose_config([])).replicates == 1
+
+
+def test_a_study_that_cannot_reject_fails_before_any_training() -> None:
+    # TEMPORARY (integrator: drop this importorskip once pipeline.hypotheses.design is merged).
+    design = pytest.importorskip("pipeline.hypotheses.design")
+    overrides = ["+experiment=herding", "replicates=1", "hypotheses.eval_seeds=3"]
+    with pytest.raises(ConfigError, match="hypotheses.allow_underpowered"):
+        load(compose_config(overrides))
+    assert load(compose_config([*overrides, "hypotheses.allow_underpowered=true"]))
+    for name in ("herding", "volatility", "liquidity"):
+        conf = load(compose_config([f"+experiment={name}"]))
+        design.check_study_can_reject(
+            n_seeds=conf.hypotheses.eval_seeds, n_replicates=conf.replicates,
+            n_tests=len(conf.hypotheses.tests), alpha=conf.hypotheses.alpha,
+        )
 
 
 def test_market_params_are_checked_by_the_market_before_any_work() -> None:

@@ -16,12 +16,14 @@ from tests.conftest import store_overrides
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_multirun_gives_one_finished_parent_run_per_job(tmp_path: Path) -> None:
     env = {**os.environ, "THINKING_MARKET_OUTPUTS": str(tmp_path / "outputs"),
            "RAY_AUTH_MODE": "disabled"}
     proc = subprocess.run(
         [sys.executable, "-m", "pipeline", "-m", "+experiment=smoke",
-         "hypotheses.counterfactual=noise,removed", *store_overrides(tmp_path)],
+         "hypotheses.counterfactual=noise,removed", "hypotheses.eval_seeds=2",
+         *store_overrides(tmp_path)],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -1,35 +1,61 @@
-"""Ray Tune sweeps: the search space, and a real two-trial smoke sweep logged as child runs."""
+"""Ray Tune sweeps: the search space, the sampled configs, and real smoke sweeps logged as
+child runs (a trial per config, a replicate run per training), including a trial that fails."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import ray
 from mlflow.tracking import MlflowClient
 
 from pipeline.config import ConfigError, as_dict, load
 from pipeline.experiment import run
-from pipeline.sweep import BEST_RUN_TAG, search_space, trial_conf
+from pipeline.postrun import trial_conf
+from pipeline.sweep import BEST_RUN_TAG, FAILED_TRIALS_TAG
 from pipeline.tracking import KIND_TAG, PARENT_TAG
+from pipeline.tuning import REPLICATE_TAG, sample_variants, search_space
 from tests.conftest import compose_config, store_overrides
 
 TWO_LRS = "sweep.params=[{key:ppo.lr,type:grid,values:[0.0001,0.00005]}]"
 
 
+SPACES = [
+    {"key": "ppo.lr", "type": "loguniform", "low": 1e-5, "high": 1e-3},
+    {"key": "ppo.num_epochs", "type": "randint", "low": 1, "high": 4},
+    {"key": "ppo.gamma", "type": "uniform", "low": 0.9, "high": 0.99},
+    {"key": "ppo.clip_param", "type": "choice", "values": [0.1, 0.2]},
+    {"key": "hypotheses.counterfactual", "type": "grid", "values": ["noise", "removed"]},
+]
+
+
 def test_search_space_covers_every_space_type() -> None:
-    conf = load({"sweep": {"name": "s", "params": [
-        {"key": "ppo.lr", "type": "loguniform", "low": 1e-5, "high": 1e-3},
-        {"key": "ppo.num_epochs", "type": "randint", "low": 1, "high": 4},
-        {"key": "ppo.gamma", "type": "uniform", "low": 0.9, "high": 0.99},
-        {"key": "ppo.clip_param", "type": "choice", "values": [0.1, 0.2]},
-        {"key": "hypotheses.counterfactual", "type": "grid", "values": ["noise", "removed"]},
-    ]}})
-    space = search_space(conf)
+    space = search_space(load({"sweep": {"name": "s", "params": SPACES}}))
     assert space["hypotheses.counterfactual"] == {"grid_search": ["noise", "removed"]}
-    assert 1e-5 <= space["ppo.lr"].sample() <= 1e-3
-    assert space["ppo.clip_param"].sample() in (0.1, 0.2)
+    rng = np.random.default_rng(0)
+    lrs = np.array([space["ppo.lr"].sample(random_state=rng) for _ in range(400)])
+    assert lrs.min() >= 1e-5 and lrs.max() <= 1e-3
+    assert np.mean(lrs < 1e-4) == pytest.approx(0.5, abs=0.1)  # log-uniform: half below 1e-4
+    epochs = {space["ppo.num_epochs"].sample(random_state=rng) for _ in range(200)}
+    assert epochs == {1, 2, 3}  # randint: high excluded
+    gammas = np.array([space["ppo.gamma"].sample(random_state=rng) for _ in range(400)])
+    assert gammas.min() >= 0.9 and gammas.max() <= 0.99
+    assert gammas.mean() == pytest.approx(0.945, abs=0.01)  # uniform, not log-uniform
+    assert {space["ppo.clip_param"].sample(random_state=rng) for _ in range(50)} == {0.1, 0.2}
+
+
+def test_sampled_variants_expand_the_grid_and_are_reproducible() -> None:
+    conf = load({"seed": 3, "sweep": {"name": "s", "params": SPACES, "num_samples": 2}})
+    variants = sample_variants(conf)
+    assert len(variants) == 4  # 2 grid values x 2 samples
+    assert [v["hypotheses.counterfactual"] for v in variants] == ["noise", "removed"] * 2
+    assert len({v["ppo.lr"] for v in variants}) == 4  # sampled afresh per grid point
+    assert all(isinstance(v["ppo.num_epochs"], int) for v in variants)
+    assert sample_variants(conf) == variants
+    other = sample_variants(load({"seed": 4, "sweep": {"name": "s", "params": SPACES}}))
+    assert other[0]["ppo.lr"] != variants[0]["ppo.lr"]
 
 
 def test_trial_conf_applies_and_validates_overrides() -> None:
@@ -58,6 +84,14 @@ def check_sweep_runs(uri: str, parent_id: str) -> list[Any]:
         assert child.data.tags[KIND_TAG] == "trial"
         history = client.get_metric_history(child.info.run_id, "train/episode_return_mean")
         assert [m.step for m in history] == [1, 2]
+        (replicate,) = client.search_runs(
+            [parent.info.experiment_id],
+            filter_string=f"tags.`{PARENT_TAG}` = '{child.info.run_id}'",
+        )
+        assert replicate.data.tags[KIND_TAG] == "replicate"
+        assert replicate.data.tags[REPLICATE_TAG] == "0"
+        assert replicate.data.params["ppo.lr"] == child.data.params["ppo.lr"]
+        assert "checkpoint" in {a.path for a in client.list_artifacts(replicate.info.run_id)}
     best = max(children, key=lambda c: c.data.metrics["train/episode_return_mean"])
     assert parent.data.tags[BEST_RUN_TAG] == best.info.run_id
     assert parent.data.metrics["best/train/episode_return_mean"] == pytest.approx(
@@ -65,7 +99,8 @@ def check_sweep_runs(uri: str, parent_id: str) -> list[Any]:
     )
     assert "hypothesis/herding/p_adjusted" in parent.data.metrics
     artifacts = {a.path for a in client.list_artifacts(parent_id)}
-    assert {"checkpoint", "hypotheses.json", "report.md"} <= artifacts
+    assert {"hypotheses.json", "report.md", "evaluation"} <= artifacts
+    assert "checkpoint" not in artifacts  # checkpoints live on the replicate runs
     return children
 
 
@@ -84,3 +119,52 @@ def test_smoke_sweep_logs_each_trial_as_a_child_run(
     result = run(cfg)
     check_sweep_runs(result.tracking_uri, result.run_id)
     assert any((tmp_path / "ray_results").iterdir())
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_sweep_trial_that_raises_ends_failed_and_the_parent_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THINKING_MARKET_OUTPUTS", str(tmp_path / "outputs"))
+    if ray.is_initialized():
+        ray.shutdown()
+    # Valid for the config schema, refused by torch when the trial builds its RLModule.
+    bad = "sweep.params=[{key:ppo.activation,type:grid,values:[tanh,no_such_activation]}]"
+    cfg = compose_config([
+        "+experiment=smoke", "sweep=ppo_lr", bad, "ppo.iterations=1", "ray.num_cpus=2",
+        "sweep.evaluate_best=false", f"sweep.storage_path={tmp_path / 'ray_results'}",
+        *store_overrides(tmp_path),
+    ])
+    result = run(cfg)
+    client = MlflowClient(result.tracking_uri)
+    parent = client.get_run(result.run_id)
+    assert parent.info.status == "FINISHED"
+    assert parent.data.metrics["sweep/num_failed"] == 1.0
+    assert parent.data.metrics["sweep/num_trials"] == 2.0
+    trials = client.search_runs(
+        [parent.info.experiment_id], filter_string=f"tags.`{PARENT_TAG}` = '{result.run_id}'"
+    )
+    status = {c.data.params["ppo.activation"]: c for c in trials}
+    failed, ok = status["no_such_activation"], status["tanh"]
+    assert failed.info.status == "FAILED" and ok.info.status == "FINISHED"
+    assert failed.data.tags["thinking_market.error"].startswith("replicate 0: ")
+    assert parent.data.tags[FAILED_TRIALS_TAG] == failed.info.run_id
+    assert parent.data.tags[BEST_RUN_TAG] == ok.info.run_id
+    (failed_replicate,) = client.search_runs(
+        [parent.info.experiment_id],
+        filter_string=f"tags.`{PARENT_TAG}` = '{failed.info.run_id}'",
+    )
+    assert failed_replicate.info.status == "FAILED"
+    assert failed_replicate.data.tags["thinking_market.error"]
+
+
+def test_a_sweep_config_the_market_refuses_fails_before_any_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THINKING_MARKET_OUTPUTS", str(tmp_path / "outputs"))
+    bad = "sweep.params=[{key:market.params,type:grid,values:[{},{no_such_param:1}]}]"
+    cfg = compose_config(["+experiment=smoke", "sweep=ppo_lr", bad, *store_overrides(tmp_path)])
+    with pytest.raises(ConfigError, match="no_such_param"):
+        run(cfg)
+    assert not (tmp_path / "mlflow.db").exists()

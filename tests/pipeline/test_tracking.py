@@ -66,6 +66,37 @@ def test_experiment_is_reused_and_child_runs_are_tagged(uri: str) -> None:
     assert tags[tracking.PARENT_TAG] == parent.run_id
 
 
+def test_new_experiments_open_as_model_training_in_the_mlflow_ui(uri: str) -> None:
+    with tracking.start_run("exp", tracking_uri=uri) as run:
+        pass
+    client = MlflowClient(uri)
+    experiment_ = client.get_experiment(run.experiment_id)
+    assert experiment_.tags[tracking.EXPERIMENT_KIND_TAG] == "custom_model_development"
+    legacy = client.create_experiment("legacy")  # made before the tag existed
+    with tracking.start_run("legacy", tracking_uri=uri):
+        pass
+    assert client.get_experiment(legacy).tags[tracking.EXPERIMENT_KIND_TAG] == (
+        "custom_model_development"
+    )
+
+
+def test_sigterm_inside_sigterm_interrupts_ends_the_run_killed(uri: str) -> None:
+    import os
+    import signal
+
+    from pipeline.interrupts import RunTerminated, sigterm_interrupts
+
+    with pytest.raises(RunTerminated, match="SIGTERM"):
+        with sigterm_interrupts(), tracking.start_run("exp", tracking_uri=uri) as run:
+            run.log_metrics({"before": 1.0})
+            os.kill(os.getpid(), signal.SIGTERM)
+    data = MlflowClient(uri).get_run(run.run_id)
+    assert data.info.status == "KILLED"
+    assert data.data.metrics == {"before": 1.0}
+    assert "SIGTERM" in data.data.tags["thinking_market.error"]
+    assert signal.getsignal(signal.SIGTERM) is not None  # the previous handler is back
+
+
 def test_artifact_root_rules(tmp_path: Path) -> None:
     assert tracking.artifact_root_for("http://mlflow:5000") is None
     assert tracking.artifact_root_for("http://mlflow:5000", "s3://bucket/x") == "s3://bucket/x"
@@ -81,6 +112,10 @@ def _interrupted_train(*args: Any, **kwargs: Any) -> None:
     raise KeyboardInterrupt
 
 
+# Stand-ins for the replicated training (pipeline.tuning, tested end to end in test_replicates
+# and test_interrupt): here only the parent run's end state is under test.
+
+
 @pytest.mark.parametrize(
     ("train", "error", "status"),
     [(_failing_train, RuntimeError, "FAILED"), (_interrupted_train, KeyboardInterrupt, "KILLED")],
@@ -93,7 +128,7 @@ def test_pipeline_run_that_fails_ends_failed_not_running(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("THINKING_MARKET_OUTPUTS", str(tmp_path / "outputs"))
-    monkeypatch.setattr(experiment, "train", train)
+    monkeypatch.setattr(experiment, "train_replicates", train)
     cfg = compose_config(["+experiment=smoke", *store_overrides(tmp_path)])
     with pytest.raises(error):
         experiment.run(cfg)

@@ -19,9 +19,15 @@ interface Props {
   xLabel?: string;
   testId?: string;
   title?: string;
+  /** x takes whole numbers only (training iterations): no 1.25 ticks */
+  integerX?: boolean;
 }
 
-export function LineChart({ data, series, bands = [], height = 260, xLabel = "step", testId, title }: Props) {
+const INTEGER_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
+export function LineChart({
+  data, series, bands = [], height = 260, xLabel = "step", testId, title, integerX = true,
+}: Props) {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const bandsRef = useRef(bands);
@@ -49,7 +55,10 @@ export function LineChart({ data, series, bands = [], height = 260, xLabel = "st
       title,
       scales: { x: { time: false } },
       axes: [
-        { label: xLabel, stroke: "#9ca3af", grid: { stroke: "#1f2937" }, ticks: { stroke: "#374151" } },
+        {
+          label: xLabel, stroke: "#9ca3af", grid: { stroke: "#1f2937" }, ticks: { stroke: "#374151" },
+          incrs: integerX ? INTEGER_INCRS : undefined, labelSize: 20,
+        },
         { stroke: "#9ca3af", grid: { stroke: "#1f2937" }, ticks: { stroke: "#374151" }, size: 70 },
       ],
       series: [{ label: xLabel }, ...series.map((s) => ({

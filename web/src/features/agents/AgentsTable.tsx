@@ -30,7 +30,7 @@ export function AgentsTable({ agents, added, onAdded, onRemoved, onError }: Prop
     }
   };
   return (
-    <section className="card">
+    <section className="card span2">
       <h2>Agents <span className="hint">marked to the mid</span></h2>
       <table data-testid="agents-table" className="compact">
         <thead>

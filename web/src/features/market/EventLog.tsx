@@ -6,7 +6,7 @@ const params = (p: Record<string, unknown>) =>
 /** Every stress event of the episode: scheduled, active (highlighted) or over. */
 export function EventLog({ events }: { events: EventLogEntry[] }) {
   return (
-    <section className="card">
+    <section className="card scroll">
       <h2>Stress events</h2>
       <table data-testid="event-log" className="compact">
         <thead><tr><th>event</th><th>steps</th><th>status</th><th>params</th></tr></thead>

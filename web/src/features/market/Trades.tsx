@@ -4,7 +4,7 @@ import type { Trade } from "../../api/types";
 export function Trades({ trades }: { trades: Trade[] }) {
   const newest = [...trades].reverse();
   return (
-    <section className="card">
+    <section className="card scroll">
       <h2>Last trades</h2>
       <table data-testid="trades" className="compact">
         <thead><tr><th>step</th><th>price</th><th>qty</th><th>taker</th></tr></thead>

@@ -34,7 +34,7 @@ export function HypothesisTable({ hypotheses }: { hypotheses: Hypothesis[] }) {
               <td className="num">[{num(h.ci_low)}, {num(h.ci_high)}]</td>
               <td className="num">{num(h.p_value)}</td>
               <td className="num">{num(h.p_adjusted)}</td>
-              <td><span className={`badge ${d.reject === null ? "" : d.reject ? "active" : "over"}`}>{d.text}</span></td>
+              <td><span className={`badge ${d.reject ? "reject" : ""}`}>{d.text}</span></td>
               <td className="method">{h.method ?? "–"}</td>
               <td className="num">{h.n ?? "–"}</td>
               <td className="num">{mde}</td>

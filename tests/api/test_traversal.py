@@ -130,19 +130,23 @@ def test_traversal_to_every_path_parameter_is_a_4xx_and_reads_nothing_outside(
         for attack in attacks(secret_dir)
     ]
     requests += [("DELETE", f"/agents/{attack}") for attack in attacks(secret_dir)]
+    control = f"/runs/{fake_store.newest_run}/plots/training_curves.png"  # a legitimate read
     _OPENED.clear()
     _RECORDING.set()
     try:
         answers = send_all(app_client.app, requests)
+        [(_, control_status, _)] = send_all(app_client.app, [("GET", control)])
     finally:
         _RECORDING.clear()
+    # The hook sees the app's file reads: the legitimate plot was opened, from inside the store.
+    assert control_status == 200
+    assert any(p.endswith("training_curves.png") for p in _OPENED), _OPENED[:20]
     wrong = [(url[:120], status) for url, status, _ in answers if not 400 <= status < 500]
     assert wrong == []
     assert not any(SECRET.encode() in body for _, _, body in answers)
     outside = [p for p in _OPENED if str(secret_dir) in p or p.endswith("secret.txt")]
     assert outside == []
     assert len(answers) == len(requests)
-    assert _OPENED  # the hook saw the store being read: the check above could fail
 
 
 def test_traversal_in_bodies_is_refused(app_client: TestClient, secret_dir: Path) -> None:

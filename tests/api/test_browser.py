@@ -226,6 +226,12 @@ def test_open_the_smoke_run_and_read_its_hypothesis_table(page: Page, smoke_run:
         assert cells[6] == ("reject H0" if reject else "not rejected")
     page.page.get_by_test_id("training-curves").locator("canvas").first.wait_for()
     page.screenshot("smoke-run", full_page=True)
+    # Trade with the run's trained agents: the live market starts from its checkpoint.
+    page.page.get_by_role("button", name="trade with its agents").click()
+    page.wait_step(0)
+    page.page.get_by_text("trained checkpoint of run").wait_for()
+    page.step(5)
+    page.wait_step(5)
 
 
 def test_swagger_ui_works_offline(page: Page) -> None:

@@ -29,6 +29,14 @@ export function App() {
   useEffect(() => {
     if (live.agents) setAgentsNow(live.agents);
   }, [live.agents]);
+  const tradeWithRun = useCallback((runId: string) => {
+    api.start({ run_id: runId, seed: 7 })
+      .then((started) => {
+        setNote(started.note);
+        setTab("market");
+      })
+      .catch(onError);
+  }, [onError]);
   const session = live.state?.session;
   const agents = agentsNow;
   const [knownSession, setKnownSession] = useState<number | undefined>(undefined);
@@ -86,7 +94,7 @@ export function App() {
       {tab === "results" && (
         <main>
           <ErrorBoundary name="Results">
-            <ResultsPanel onError={onError} />
+            <ResultsPanel onError={onError} onUse={tradeWithRun} />
           </ErrorBoundary>
         </main>
       )}

@@ -14,6 +14,9 @@ const ROUTES: Record<string, unknown> = {
       run_id: "r1", run_name: "herding-1", experiment_id: "1", status: "FINISHED",
       start_time: "2026-12-01T10:00:00Z", kind: "pipeline",
       hypotheses: [{ name: "herding", reject: true, extra: {} }, { name: "liquidity_impact", reject: false, extra: {} }],
+    }, {
+      run_id: "r1c0", run_name: "replicate-0", experiment_id: "1", status: "FINISHED",
+      kind: "replicate", parent_run_id: "r1", hypotheses: [],
     }],
   },
 };
@@ -32,6 +35,9 @@ describe("ResultsPanel", () => {
     const cells = within(row.closest("tr") as HTMLElement).getAllByRole("cell").map((c) => c.textContent);
     expect(cells[2]).toBe("FINISHED");
     expect(cells[4]).toBe("H3 ✓H2 ✗");
+    expect(within(runs).queryByText("replicate-0")).toBeNull(); // child runs hidden by default
+    fireEvent.click(within(runs.closest("section") as HTMLElement).getByRole("checkbox"));
+    expect(within(runs).getByText("replicate-0")).toBeTruthy();
   });
 
   it("reports a store that is down through onError", async () => {

@@ -9,12 +9,14 @@ const SHORT: Record<string, string> = {
 };
 
 /** Experiments, then runs (status, date, outcomes), then one run in detail. */
-export function ResultsPanel({ onError }: { onError: (e: unknown) => void }) {
+export function ResultsPanel({ onError, onUse }: { onError: (e: unknown) => void; onUse?: (runId: string) => void }) {
   const [experiments, setExperiments] = useState<Experiment[] | null>(null);
   const [experiment, setExperiment] = useState<string | null>(null);
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [runId, setRunId] = useState<string | null>(null);
+  const [children, setChildren] = useState(false);
+  const shown = runs.filter((r) => children || !r.parent_run_id);
 
   useEffect(() => {
     api.experiments().then((b) => setExperiments(b.experiments)).catch(onError);
@@ -57,11 +59,13 @@ export function ResultsPanel({ onError }: { onError: (e: unknown) => void }) {
         </ul>
       </section>
       <section className="card wide">
-        <h2>Runs {experiment && <span className="hint">of {experiment}, newest first</span>}</h2>
+        <h2>Runs {experiment && <span className="hint">of {experiment}, newest first</span>}
+          <label className="hint"><input type="checkbox" checked={children} onChange={(e) => setChildren(e.target.checked)} /> child runs (replicates, trials)</label>
+        </h2>
         <table data-testid="runs-list" className="compact">
           <thead><tr><th>run</th><th>kind</th><th>status</th><th>started</th><th>outcomes</th></tr></thead>
           <tbody>
-            {runs.map((r) => (
+            {shown.map((r) => (
               <tr key={r.run_id} data-run={r.run_id} className={r.run_id === runId ? "selected" : ""}>
                 <td><button className="link" onClick={() => setRunId(r.run_id)}>{r.run_name ?? r.run_id.slice(0, 8)}</button></td>
                 <td>{r.kind ?? ""}</td>
@@ -73,13 +77,13 @@ export function ResultsPanel({ onError }: { onError: (e: unknown) => void }) {
                 })}</td>
               </tr>
             ))}
-            {experiment && runs.length === 0 && <tr><td colSpan={5} className="muted">no runs</td></tr>}
+            {experiment && shown.length === 0 && <tr><td colSpan={5} className="muted">no runs</td></tr>}
             {!experiment && <tr><td colSpan={5} className="muted">pick an experiment</td></tr>}
           </tbody>
         </table>
         {next && <button onClick={more}>more runs</button>}
       </section>
-      {runId && <RunDetail runId={runId} onError={onError} />}
+      {runId && <RunDetail runId={runId} onError={onError} onUse={onUse} />}
     </div>
   );
 }

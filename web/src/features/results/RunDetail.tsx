@@ -20,7 +20,14 @@ export function trainingKeys(metrics: Record<string, unknown>): Map<string, stri
 const PREFERRED = ["episode_return_mean", "module_episode_return_mean", "policy_loss", "total_loss"];
 
 /** One run: its hypothesis table, a training curve per policy, and its plots. */
-export function RunDetail({ runId, onError }: { runId: string; onError: (e: unknown) => void }) {
+interface Props {
+  runId: string;
+  onError: (e: unknown) => void;
+  /** start a live market whose RL agents are this run's trained policies */
+  onUse?: (runId: string) => void;
+}
+
+export function RunDetail({ runId, onError, onUse }: Props) {
   const [run, setRun] = useState<Run | null>(null);
   const [hypotheses, setHypotheses] = useState<Hypothesis[] | null>(null);
   const [metric, setMetric] = useState<string>("");
@@ -43,7 +50,9 @@ export function RunDetail({ runId, onError }: { runId: string; onError: (e: unkn
 
   return (
     <section className="card wide run-detail">
-      <h2>Run {run?.run_name ?? runId} <span className="hint">{runId}</span></h2>
+      <h2>Run {run?.run_name ?? runId} <span className="hint">{runId}</span>
+        {onUse && <button className="small" onClick={() => onUse(runId)}>trade with its agents</button>}
+      </h2>
       <h3>Hypotheses</h3>
       {hypotheses ? <HypothesisTable hypotheses={hypotheses} /> : <p className="muted">loading…</p>}
       <h3>Training curves

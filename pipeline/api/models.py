@@ -237,10 +237,11 @@ class AgentPublic(BaseModel):
 
 
 class AgentGroupPublic(BaseModel):
-    """Background traders of one type, summed."""
+    """Background traders of one type, summed (removed ones too: their accounts stay)."""
 
     type: str
     count: int
+    active: int = Field(default=0, description="how many of them still trade")
     position: int
     cash: float
     pnl: float | None = None

@@ -53,6 +53,8 @@ def test_add_background_trader_and_remove_it(sim: TestClient) -> None:
     assert removed.status_code == 200 and removed.json() == {"id": created["id"], "removed": True}
     assert created["id"] not in agent_ids(sim)
     assert created["id"] in agent_ids(sim, active_only=False)  # the account stays
+    noise = next(g for g in sim.get("/agents").json()["groups"] if g["type"] == "noise")
+    assert (noise["count"], noise["active"]) == (31, 30)
     again = sim.delete(f"/agents/{created['id']}")
     assert again.status_code == 404 and created["id"] in again.json()["detail"]
 

@@ -190,6 +190,8 @@ def test_add_and_remove_a_noise_trader(page: Page) -> None:
     page.wait_step(5)
     page.page.get_by_test_id(f"remove-{agent_id}").click()
     table.locator(f"[data-agent='{agent_id}']", has_text="removed").wait_for()
+    noise_count = table.locator("[data-group=noise] td").nth(2)
+    assert noise_count.inner_text() == f"{count_before} of {count_before + 1}"
     agents = httpx.get(f"{page.base_url}/agents", timeout=10).json()["agents"]
     assert {a["id"]: a["active"] for a in agents}[agent_id] is False
     # A refused add shows the server's detail and the page keeps working.

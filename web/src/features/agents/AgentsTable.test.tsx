@@ -10,7 +10,10 @@ const agents: Agents = {
     { id: "noise_0", type: "noise", kind: "background", active: true, position: -3, cash: 1000300, pnl: -1 },
     { id: "noise_30", type: "noise", kind: "background", active: true, position: 0, cash: 1000000, pnl: 0 },
   ],
-  groups: [{ type: "noise", count: 2, position: -3, cash: 2000300, pnl: -1 }],
+  groups: [
+    { type: "noise", count: 2, active: 2, position: -3, cash: 2000300, pnl: -1 },
+    { type: "momentum", count: 3, active: 2, position: 0, cash: 3000000, pnl: 0 },
+  ],
 };
 
 afterEach(() => vi.unstubAllGlobals());
@@ -27,6 +30,8 @@ describe("AgentsTable", () => {
     expect(table.querySelector('[data-agent="noise_30"]')).not.toBeNull();
     expect(table.querySelector('[data-agent="noise_0"]')).toBeNull(); // one of a group: summed
     expect(within(table.querySelector('[data-group="noise"]') as HTMLElement).getAllByRole("cell")[2].textContent).toBe("2");
+    // a group with a removed trader says how many still trade
+    expect(within(table.querySelector('[data-group="momentum"]') as HTMLElement).getAllByRole("cell")[2].textContent).toBe("2 of 3");
   });
 
   it("adds a trader through POST /add_agent and reports its id", async () => {

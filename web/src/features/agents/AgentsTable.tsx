@@ -54,7 +54,9 @@ export function AgentsTable({ agents, added, onAdded, onRemoved, onError }: Prop
             <tr key={`group-${g.type}`} data-group={g.type} className="group">
               <td>{g.type} (all)</td>
               <td>background</td>
-              <td className="num">{g.count}</td>
+              <td className="num" title={`${g.count} accounts, ${g.active ?? g.count} trading`}>
+                {(g.active ?? g.count) === g.count ? g.count : `${g.active} of ${g.count}`}
+              </td>
               <td className="num">{g.position}</td>
               <td className="num">{money(g.cash)}</td>
               <td className={`num ${(g.pnl ?? 0) >= 0 ? "pos" : "neg"}`}>{money(g.pnl)}</td>

@@ -1,11 +1,22 @@
 # The Thinking Market: every target sets up .venv on first use, so `make run` and
-# `make test` are the whole set-up on a fresh clone.
+# `make test` are the whole set-up on a fresh clone. `make run`, `make serve` and `make test`
+# also build the dashboard (web/, React + Vite) whenever its sources or lockfile changed.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+NPM    ?= npm
+WEB    := web
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test test-fast lint bench serve mlflow-ui clean
+NPM_STAMP   := $(WEB)/node_modules/.npm-ci-stamp
+WEB_STAMP   := $(WEB)/dist/.build-stamp
+API_TYPES   := $(WEB)/src/api/schema.d.ts
+API_SOURCES := $(wildcard pipeline/api/*.py pipeline/api/routes/*.py)
+WEB_SOURCES := $(shell find $(WEB)/src -type f ! -name schema.d.ts 2>/dev/null) \
+               $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json
+
+.PHONY: install run test test-fast lint bench serve mlflow-ui clean web web-test chromium node
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,10 +25,38 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+# ---- the dashboard -----------------------------------------------------------------------
+node:
+	@command -v $(NPM) >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+
+$(NPM_STAMP): $(WEB)/package-lock.json $(WEB)/package.json
+	$(MAKE) node
+	cd $(WEB) && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+# The client's types are generated from the API's own OpenAPI schema, never written by hand.
+$(API_TYPES): $(API_SOURCES) $(STAMP) $(NPM_STAMP)
+	$(PY) -m pipeline.api --write-openapi $(WEB)/openapi.json
+	cd $(WEB) && npx openapi-typescript openapi.json -o src/api/schema.d.ts
+
+$(WEB_STAMP): $(WEB_SOURCES) $(API_TYPES) $(NPM_STAMP)
+	cd $(WEB) && $(NPM) run build
+	touch $@
+
+web: $(WEB_STAMP)
+
+web-test: $(API_TYPES)
+	cd $(WEB) && $(NPM) test
+
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+chromium:
+	@test -x $(CHROMIUM) || (apt-get update && apt-get install -y chromium)
+
+# ---- the usual targets ---------------------------------------------------------------------
+run: install web
 	$(PY) -m pipeline +experiment=herding
 
-test: install lint
+test: install lint web chromium web-test
 	$(PY) -m pytest
 
 test-fast: install
@@ -30,11 +69,11 @@ lint: install
 bench: install
 	$(PY) -m benchmarks
 
-serve: install
+serve: install web
 	$(PY) -m pipeline.api
 
 mlflow-ui: install
 	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///outputs/mlflow.db --default-artifact-root outputs/mlartifacts
 
 clean:
-	rm -rf outputs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf outputs .pytest_cache .mypy_cache .ruff_cache $(WEB)/dist $(WEB)/openapi.json $(API_TYPES)

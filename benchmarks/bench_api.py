@@ -3,7 +3,9 @@
 Starts ``python -m pipeline.api`` on a free port (a throw-away MLflow store), drives it with a
 light asyncio HTTP/1.1 keep-alive client (raw sockets, so the load generator costs little CPU
 next to the server on this 2-core machine), prints requests/s and latency percentiles, then
-stops the server. Target: GET /market_state >= 1,000 requests/s with p99 < 20 ms.
+stops the server. Target: GET /market_state >= 1,000 requests/s with p99 < 20 ms, also with a
+dashboard connected to ``GET /stream`` while the market runs (``POST /run_simulation``); the
+stream's message rate is printed too (target >= 10 messages/s).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +32,8 @@ STATE_REQUESTS = 6_000
 STEP_REQUESTS = 900  # stays inside one 1000-step episode
 CONNECTIONS = 8
 WARMUP_REQUESTS = 300
+DASHBOARD_SPEED = 50  # steps per second while a dashboard watches (the page's default)
+TARGET_STREAM_RATE = 10.0
 
 
 @dataclass
@@ -146,6 +151,58 @@ def report(name: str, result: LoadResult, target: bool) -> None:
     print(line, flush=True)
 
 
+class StreamClient(threading.Thread):
+    """A dashboard: reads ``GET /stream`` and counts its ``market`` messages until stopped."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__(daemon=True)
+        self.base = base
+        self.messages = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        with httpx.stream("GET", f"{self.base}/stream", timeout=None) as response:
+            for line in response.iter_lines():
+                if line.startswith("event: market"):
+                    self.messages += 1
+                if self._halt.is_set():
+                    break
+
+    def stop(self) -> None:
+        """Stop reading (after the next message)."""
+        self._halt.set()
+        self.join(timeout=15)
+
+
+def with_dashboard(base: str, port: int) -> None:
+    """GET /market_state while a dashboard reads the stream: market paused, then running."""
+    httpx.post(f"{base}/reset_simulation", json={"seed": 1}, timeout=60).raise_for_status()
+    dashboard = StreamClient(base)
+    dashboard.start()
+    state = raw_request("GET", "/market_state", None, port)
+    try:
+        idle = load(port, state, STATE_REQUESTS)
+        httpx.post(f"{base}/run_simulation", json={"speed": DASHBOARD_SPEED}, timeout=60)
+        sent_before, began = dashboard.messages, time.perf_counter()
+        running = load(port, state, STATE_REQUESTS)
+        rate = (dashboard.messages - sent_before) / (time.perf_counter() - began)
+    finally:
+        httpx.post(f"{base}/pause_simulation", timeout=60)
+        dashboard.stop()
+    report("GET /market_state, a dashboard on /stream, market paused", idle, target=True)
+    report(
+        f"GET /market_state, a dashboard on /stream, market running at {DASHBOARD_SPEED} steps/s",
+        running,
+        target=True,
+    )
+    ok = rate >= TARGET_STREAM_RATE
+    print(
+        f"GET /stream while running: {rate:.1f} messages/s  "
+        f"[target >= {TARGET_STREAM_RATE:.0f}/s: {'met' if ok else 'NOT met'}]",
+        flush=True,
+    )
+
+
 def main() -> None:
     """Start the server, measure both endpoints, stop the server."""
     port = free_port()
@@ -160,6 +217,7 @@ def main() -> None:
             report("GET /market_state", load(port, state, STATE_REQUESTS), target=True)
             step = raw_request("POST", "/step_simulation", {"steps": 1}, port)
             report("POST /step_simulation (steps=1)", load(port, step, STEP_REQUESTS), target=False)
+            with_dashboard(base, port)
         finally:
             process.terminate()
             try:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from pathlib import Path
 
 from pipeline.paths import default_tracking_uri
 
@@ -23,6 +25,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--no-access-log", action="store_true", help="do not log every request (benchmarks)"
     )
+    parser.add_argument(
+        "--write-openapi",
+        metavar="PATH",
+        default=None,
+        help="write the OpenAPI schema to PATH and exit (the dashboard's types are made from it)",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"--port={args.port}: must be in [0, 65535]")
@@ -32,6 +40,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Build the app for the chosen store and run it until interrupted."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.write_openapi:
+        from pipeline.api.app import create_app as build
+
+        schema = build().openapi()
+        Path(args.write_openapi).write_text(json.dumps(schema, indent=1) + "\n", encoding="utf-8")
+        return 0
     # A down MLflow server should fail requests in seconds, not after minutes of retries.
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")

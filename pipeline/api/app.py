@@ -18,10 +18,12 @@ from pipeline.api.routes import (
     hypotheses,
     runs,
     simulation,
+    stream,
 )
 from pipeline.api.settings import Settings, get_settings
 from pipeline.api.simulation import EnvFactory, SimulationService
 from pipeline.api.sources import CheckpointCache
+from pipeline.api.static import install_static
 
 DESCRIPTION = """\
 Results of The Thinking Market pipeline, read straight from the MLflow store (read-only),
@@ -36,6 +38,7 @@ def create_app(settings: Settings | None = None, env_factory: EnvFactory | None 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.simulation.runner.pause()
         app.state.checkpoints.close()
 
     app = FastAPI(
@@ -43,6 +46,8 @@ def create_app(settings: Settings | None = None, env_factory: EnvFactory | None 
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by install_static from local Swagger UI assets
+        redoc_url=None,
         responses={400: {"model": ErrorPublic, "description": "Refused input (detail says why)"}},
     )
     app.state.simulation = SimulationService(env_factory)
@@ -50,8 +55,10 @@ def create_app(settings: Settings | None = None, env_factory: EnvFactory | None 
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
-    for module in (simulation, agents, events, analysis, hypotheses, health, experiments, runs):
+    routers = (simulation, stream, agents, events, analysis, hypotheses, health, experiments, runs)
+    for module in routers:
         app.include_router(module.router)
+    install_static(app, (settings or Settings()).web_dist)
     return app
 
 

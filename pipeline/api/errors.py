@@ -1,4 +1,9 @@
-"""HTTP errors of the API and the handlers that turn every client mistake into a JSON 4xx."""
+"""HTTP errors of the API and the handlers that turn them into JSON responses.
+
+Only errors the API raises on purpose (``ApiError``) become a 4xx or a 503. Anything else that
+escapes a route is a bug: it is logged with its traceback and answered with a plain 500, so an
+internal fault never passes for a client mistake.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR = "internal server error (logged on the server)"
 
 
 class ApiError(Exception):
@@ -48,26 +55,20 @@ def _json_error(status_code: int, detail: str) -> JSONResponse:
     return JSONResponse(status_code=status_code, content={"detail": detail})
 
 
-async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
+    if exc.status_code >= 500:
+        logger.warning("%d for %s %s: %s", exc.status_code, request.method, request.url.path, exc)
     return _json_error(exc.status_code, exc.detail)
 
 
-async def _value_error(request: Request, exc: Exception) -> JSONResponse:
-    """A ValueError escaping the market is a refused input: 400, never 500."""
-    logger.info("400 for %s %s: %s", request.method, request.url.path, exc)
-    return _json_error(400, f"invalid value: {exc}")
-
-
-async def _key_error(request: Request, exc: Exception) -> JSONResponse:
-    """A KeyError escaping the market names something unknown: 404, never 500."""
-    logger.info("404 for %s %s: %s", request.method, request.url.path, exc)
-    name = exc.args[0] if exc.args else exc
-    return _json_error(404, f"unknown: {name}")
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """Any other exception is a bug of the server: log it in full, answer a bare 500."""
+    logger.error("500 for %s %s", request.method, request.url.path, exc_info=exc)
+    return _json_error(500, INTERNAL_ERROR)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers that map API, value and key errors to JSON 4xx responses."""
+    """Register the handlers: ``ApiError`` -> its status, everything else -> a logged 500."""
     app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(ValueError, _value_error)
-    app.add_exception_handler(KeyError, _key_error)
+    app.add_exception_handler(Exception, _internal_error)

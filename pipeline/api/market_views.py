@@ -159,6 +159,7 @@ def agents(env: Any, removed: set[str], baseline: Mapping[str, float]) -> Agents
                 a.type, AgentGroupPublic(type=a.type, count=0, position=0, cash=0.0, pnl=0.0)
             )
             g.count += 1
+            g.active += int(a.active)
             g.position += a.position
             g.cash += a.cash
             g.pnl = None if g.pnl is None or a.pnl is None else g.pnl + a.pnl

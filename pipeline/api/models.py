@@ -20,10 +20,13 @@ DEFAULT_METRIC_POINTS = 1_000
 MAX_BACKGROUND_PER_TYPE = 500
 MAX_PARAMS = 32
 MAX_FUTURE_STEPS = 1_000_000
+MAX_REPLICATE = 999
+MAX_SPEED = 2_000  # steps per second of a running market
 
 RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"  # as MLflow validates run ids
 NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,100}$"
 METRIC_KEY_PATTERN = r"^[A-Za-z0-9_\-. /]{1,250}$"
+PLOT_NAME_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}\.png$"  # a file name, never a path
 
 RunId = Annotated[str, StringConstraints(pattern=RUN_ID_PATTERN)]
 ConfigName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
@@ -31,6 +34,8 @@ ParamName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ParamValue = int | float | bool | Annotated[str, StringConstraints(max_length=200)] | None
 Params = Annotated[dict[ParamName, ParamValue], Field(max_length=MAX_PARAMS)]
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
+Replicate = Annotated[int, Field(ge=0, le=MAX_REPLICATE)]
+REPLICATE_HELP = "replicate whose checkpoint to use (default: the run's own, else replicate 0)"
 SimulationSource = Literal["defaults", "experiment", "run"]
 
 
@@ -103,6 +108,7 @@ class SimulationStart(RequestBody):
     run_id: RunId | None = Field(
         default=None, description="MLflow run whose config and trained checkpoint to use"
     )
+    replicate: Replicate | None = Field(default=None, description=REPLICATE_HELP)
     background: dict[TraderType, Annotated[int, Field(ge=0, le=MAX_BACKGROUND_PER_TYPE)]] | None = (
         Field(default=None, description="background trader counts by type")
     )
@@ -112,6 +118,12 @@ class StepRequest(RequestBody):
     """Body of ``POST /step_simulation``."""
 
     steps: int = Field(default=1, ge=1, le=MAX_STEPS)
+
+
+class RunRequest(RequestBody):
+    """Body of ``POST /run_simulation``: step continuously at ``speed`` steps per second."""
+
+    speed: float = Field(default=20.0, gt=0, le=MAX_SPEED)
 
 
 class ResetRequest(RequestBody):
@@ -127,6 +139,7 @@ class AgentCreate(RequestBody):
     params: Params | None = None
     run_id: RunId | None = Field(default=None, description="run whose checkpoint an rl agent uses")
     policy: ConfigName | None = Field(default=None, description="policy id in that checkpoint")
+    replicate: Replicate | None = Field(default=None, description=REPLICATE_HELP)
 
 
 class EventCreate(RequestBody):
@@ -169,8 +182,11 @@ class MarketStatePublic(BaseModel):
     """The market now: quotes, depth, recent trades, active stress events."""
 
     step: int
+    session: int = Field(default=0, description="grows by one with every start and reset")
     episode_length: int | None = None
     done: bool = False
+    running: bool = Field(default=False, description="stepping continuously (run_simulation)")
+    speed: float | None = Field(default=None, description="steps per second while running")
     mid: float | None = None
     best_bid: float | None = None
     best_ask: float | None = None
@@ -221,10 +237,11 @@ class AgentPublic(BaseModel):
 
 
 class AgentGroupPublic(BaseModel):
-    """Background traders of one type, summed."""
+    """Background traders of one type, summed (removed ones too: their accounts stay)."""
 
     type: str
     count: int
+    active: int = Field(default=0, description="how many of them still trade")
     position: int
     cash: float
     pnl: float | None = None
@@ -303,3 +320,44 @@ class EventInjected(BaseModel):
     duration: int
     params: dict[str, Any]
     active_events: list[ActiveEvent]
+
+
+class EventLogEntry(BaseModel):
+    """A stress event of the episode: scheduled, active or over."""
+
+    type: str
+    start_step: int
+    end_step: int
+    params: dict[str, Any] = Field(default_factory=dict)
+    status: Literal["scheduled", "active", "over"]
+
+
+class EventLogPublic(BaseModel):
+    """Answer of ``GET /events``: every stress event of the episode so far."""
+
+    step: int
+    events: list[EventLogEntry]
+
+
+class PriceTicks(BaseModel):
+    """Quotes of consecutive steps, as columns; ``first`` is the index of the first point."""
+
+    first: int
+    step: list[int]
+    mid: list[float | None]
+    best_bid: list[float | None]
+    best_ask: list[float | None]
+
+
+class StreamMessage(BaseModel):
+    """One message of ``GET /stream`` (Server-Sent Events, ``event: market``).
+
+    ``ticks`` holds the quotes since the last message, or the whole episode when ``ticks.first``
+    is 0 (first message, or a new session): the client appends, or replaces its history.
+    ``agents`` comes at most a few times a second, null in between.
+    """
+
+    state: MarketStatePublic
+    ticks: PriceTicks
+    events: list[EventLogEntry]
+    agents: AgentsPublic | None = None

@@ -11,7 +11,7 @@ from pipeline.paths import PROJECT_ROOT, default_tracking_uri
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the API reads results and experiment configs from.
+    """Where the API reads results and experiment configs from, and serves the dashboard from.
 
     Per-request bounds (page sizes, steps, metric points) are constants in ``models`` so the
     OpenAPI schema states them.
@@ -19,6 +19,7 @@ class Settings:
 
     tracking_uri: str = field(default_factory=default_tracking_uri)
     conf_dir: Path = PROJECT_ROOT / "conf"
+    web_dist: Path = PROJECT_ROOT / "web" / "dist"
 
     def __post_init__(self) -> None:
         """Reject an empty tracking URI early, with the field named."""

@@ -15,6 +15,7 @@ import numpy as np
 
 from pipeline.api import market_views
 from pipeline.api.errors import BadRequestError, ConflictError, NotFoundError
+from pipeline.api.live import PriceHistory, event_log
 from pipeline.api.models import (
     AgentCreated,
     AgentRemoved,
@@ -22,6 +23,7 @@ from pipeline.api.models import (
     AgentType,
     EventCreate,
     EventInjected,
+    EventLogEntry,
     MarketAnalysisPublic,
     MarketStatePublic,
     PerformancePublic,
@@ -29,7 +31,9 @@ from pipeline.api.models import (
     SimulationPublic,
     SimulationSource,
     StepPublic,
+    StreamMessage,
 )
+from pipeline.api.runner import Runner
 
 NOT_STARTED = "no simulation running: POST /start_simulation first"
 
@@ -91,6 +95,10 @@ class SimulationService:
         self._obs: dict[str, np.ndarray] = {}
         self._snapshot: bytes | None = None
         self._state: MarketStatePublic | None = None
+        self._session = 0
+        self._events: list[EventLogEntry] = []
+        self.history = PriceHistory()
+        self.runner = Runner(self.step, self._runner_stopped)
 
     @property
     def running(self) -> bool:
@@ -121,6 +129,7 @@ class SimulationService:
     def start(self, plan: SimulationPlan, seed: int | None) -> SimulationPublic:
         """Replace the running market (if any) by a new one built from ``plan``."""
         env = self._env_factory(plan.env_config)
+        self.runner.pause()
         with self._lock:
             self._env, self._plan = env, plan
             self._policies = {a.name: a for a in plan.agents}
@@ -129,6 +138,7 @@ class SimulationService:
 
     def reset(self, seed: int | None) -> SimulationPublic:
         """Restart the episode with ``seed`` (None: the seed of the last start or reset)."""
+        self.runner.pause()
         with self._lock:
             self._require_env()
             self._reset_locked(seed if seed is not None else self._seed)
@@ -141,6 +151,9 @@ class SimulationService:
         self._obs, _ = env.reset(seed=seed)
         self._seed, self._done, self._removed = seed, False, set()
         self._baseline = market_views.wealth(env)
+        self._session += 1
+        self.history.restart(self._session)
+        self.history.append(env.simulator)
         self._refresh_locked()
 
     def _describe_locked(self) -> SimulationPublic:
@@ -167,8 +180,58 @@ class SimulationService:
 
     def _refresh_locked(self) -> None:
         state = market_views.market_state(self._env, self._done)
+        state.session = self._session
+        state.running, state.speed = self.runner.running, self.runner.speed
+        self._events = event_log(self._env.simulator)
         self._state = state
         self._snapshot = state.model_dump_json().encode()
+
+    # ---- continuous stepping and the live feed -------------------------------------------
+
+    def run(self, speed: float) -> MarketStatePublic:
+        """Step continuously at ``speed`` steps per second; 409 before start or after the end."""
+        with self._lock:
+            self._require_env()
+            if self._done:
+                raise ConflictError("episode over: POST /reset_simulation to start a new one")
+        self.runner.start(speed)
+        return self._refresh()
+
+    def pause(self) -> MarketStatePublic:
+        """Stop continuous stepping (a no-op when not running); 409 before start."""
+        self.runner.pause()
+        return self._refresh()
+
+    def _refresh(self) -> MarketStatePublic:
+        with self._lock:
+            self._require_env()
+            self._refresh_locked()
+            assert self._state is not None
+            return self._state
+
+    def _runner_stopped(self) -> None:
+        with self._lock:
+            if self._env is not None:
+                self._refresh_locked()
+
+    def events(self) -> list[EventLogEntry]:
+        """Every stress event of the episode with its status (as of the last change)."""
+        self.state()
+        return self._events
+
+    def stream_message(
+        self, session: int, ticks_sent: int, with_agents: bool
+    ) -> tuple[int, StreamMessage]:
+        """The live feed since a client's last message (its session and number of quotes)."""
+        state = self.state()
+        now, ticks = self.history.since(session, ticks_sent)
+        message = StreamMessage(
+            state=state,
+            ticks=ticks,
+            events=self._events,
+            agents=self.agents() if with_agents else None,
+        )
+        return now, message
 
     # ---- stepping -------------------------------------------------------------------------
 
@@ -204,6 +267,7 @@ class SimulationService:
         }
         self._obs, _, terminateds, truncateds, _ = env.step(actions)
         self._done = bool(terminateds.get("__all__") or truncateds.get("__all__"))
+        self.history.append(env.simulator)
 
     def _observation(self, name: str) -> np.ndarray:
         obs = self._obs.get(name)

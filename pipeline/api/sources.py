@@ -22,6 +22,7 @@ from pipeline.api.errors import BadRequestError, NotFoundError
 from pipeline.api.settings import Settings
 from pipeline.api.simulation import Policy, RLAgentPlan, SimulationPlan
 from pipeline.api.store import CONFIG_ARTIFACT, ResultsStore
+from pipeline.tracking import PARENT_TAG
 
 DEFAULT_STYLES = STYLES  # the RL styles, in the env's default agent order
 STAND_IN_NOTE = (
@@ -132,21 +133,23 @@ class CheckpointCache:
         self._dirs: dict[str, Path] = {}
         self._policies: dict[str, dict[str, Policy]] = {}
 
-    def policies(self, store: ResultsStore, run_id: str) -> dict[str, Policy]:
-        """The trained policies of a run's checkpoint (restored once per run)."""
-        checkpoint = self.get(store, run_id)
+    def policies(
+        self, store: ResultsStore, run_id: str, replicate: int | None = None
+    ) -> dict[str, Policy]:
+        """The trained policies of a run's checkpoint (restored once per checkpoint)."""
+        source = store.checkpoint_run(run_id, replicate)
+        checkpoint = self.get(store, source)
         with self._lock:
-            if run_id not in self._policies:
-                self._policies[run_id] = load_policy_map(checkpoint)
-            return self._policies[run_id]
+            if source not in self._policies:
+                self._policies[source] = load_policy_map(checkpoint)
+            return self._policies[source]
 
     def get(self, store: ResultsStore, run_id: str) -> Path:
-        """The local checkpoint dir of a run (downloaded once); 404 if the run has none."""
+        """The local ``checkpoint/`` of the run that has it (downloaded once); 404 if none."""
         with self._lock:
             if run_id not in self._dirs:
                 from pipeline.policy import download_checkpoint
 
-                store.run(run_id)
                 if self._root is None:
                     self._root = Path(tempfile.mkdtemp(prefix="thinking-market-ckpt-"))
                 try:
@@ -198,10 +201,17 @@ def run_plan(
     store: ResultsStore,
     checkpoints: CheckpointCache,
     background: Mapping[str, int] | None,
+    replicate: int | None = None,
 ) -> SimulationPlan:
-    """The market of a pipeline run, its RL agents driven by the run's trained checkpoint."""
-    store.run(run_id)
+    """The market of a pipeline run, its RL agents driven by the run's trained checkpoint.
+
+    A replicate child run has no config of its own: its parent's is used.
+    """
+    run = store.run(run_id)
     text = store.read_artifact(run_id, CONFIG_ARTIFACT)
+    parent = run.data.tags.get(PARENT_TAG)
+    if text is None and parent:
+        text = store.read_artifact(parent, CONFIG_ARTIFACT)
     if text is None:
         raise NotFoundError(f"run {run_id!r} has no {CONFIG_ARTIFACT} artifact")
     from pipeline.config import load
@@ -213,7 +223,7 @@ def run_plan(
             f"{CONFIG_ARTIFACT} of run {run_id!r} is not a valid config: {exc}"
         ) from exc
     config = _with_background(env_config_from(conf), background)
-    policies = checkpoints.policies(store, run_id)
+    policies = checkpoints.policies(store, run_id, replicate)
     agents, missing = [], []
     for plan in _stand_ins(config):
         trained = pick_policy(policies, plan.name, plan.style)
@@ -222,7 +232,8 @@ def run_plan(
             agents.append(plan)
         else:
             agents.append(RLAgentPlan(plan.name, plan.style, trained, True))
-    note = f"RL agents use the trained checkpoint of run {run_id!r} (inference only)"
+    which = "" if replicate is None else f", replicate {replicate}"
+    note = f"RL agents use the trained checkpoint of run {run_id!r}{which} (inference only)"
     if missing:
         note += f"; no module for {missing}: rule-based stand-ins for those"
     return SimulationPlan(

@@ -6,11 +6,14 @@ names (never a path taken from a request), so no request reaches the filesystem 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 import sys
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +27,7 @@ from mlflow.exceptions import MlflowException
 
 from pipeline.api.errors import ApiError, BadRequestError, NotFoundError, StoreUnavailableError
 from pipeline.api.models import HypothesisName
-from pipeline.tracking import KIND_TAG
+from pipeline.tracking import KIND_TAG, PARENT_TAG
 
 HYPOTHESES_ARTIFACT = "hypotheses.json"
 CONFIG_ARTIFACT = "config.yaml"
@@ -33,6 +36,32 @@ MAX_ARTIFACT_BYTES = 5_000_000
 HYPOTHESIS_FIELDS = ("effect", "ci_low", "ci_high", "p_value", "p_adjusted", "reject")
 NEWEST_FIRST = ["attributes.start_time DESC"]
 HypothesisSource = Literal["artifact", "metrics"]
+CHECKPOINT_DIR = "checkpoint"
+PLOTS_DIR = "plots"
+REPLICATE_TAG = "thinking_market.replicate"
+MAX_PAGE_OFFSET = 10**9
+REACHABLE_FOR_S = 5.0  # a server that answered /health is not asked again for this long
+PING_TIMEOUT_S = 1.0  # an unreachable server is a 503 well within 2 s
+
+
+def check_page_token(token: str) -> None:
+    """Refuse (400) anything but the store's own token: base64 of ``{"offset": <int >= 0>}``."""
+    bad = f"page_token={token[:40]!r}{'...' if len(token) > 40 else ''}"
+    try:
+        data = json.loads(base64.b64decode(token, validate=True), parse_constant=_no_constant)
+    except (binascii.Error, ValueError) as exc:
+        raise BadRequestError(f"{bad} is not a page token of this API ({exc})") from exc
+    if not isinstance(data, dict) or set(data) != {"offset"}:
+        raise BadRequestError(f'{bad} is not a page token of this API (not {{"offset": n}})')
+    offset = data["offset"]
+    if type(offset) is not int or not 0 <= offset <= MAX_PAGE_OFFSET:
+        raise BadRequestError(
+            f"{bad}: offset {offset!r:.30} must be an integer in [0, {MAX_PAGE_OFFSET}]"
+        )
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
 
 
 @contextmanager
@@ -126,23 +155,37 @@ class ResultsStore:
         self._cache: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
+        self._remote = tracking_uri.startswith(("http://", "https://"))
+        self._reachable_at = -math.inf
 
     @property
     def _client(self) -> MlflowClient:
-        """The MlflowClient, made on first use; a store that cannot be opened is a 503."""
+        """The MlflowClient, made on first use; a store that cannot be opened is a 503.
+
+        A tracking server is asked for ``/health`` first (at most every few seconds), so an
+        unreachable one fails the request within ``PING_TIMEOUT_S`` instead of after MLflow's
+        minutes of retries.
+        """
+        if self._remote and time.monotonic() - self._reachable_at > REACHABLE_FOR_S:
+            if not self.ping(timeout=PING_TIMEOUT_S):
+                raise StoreUnavailableError(
+                    f"MLflow tracking server {redact(self.tracking_uri)} is unreachable"
+                )
         with self._client_lock:
             if self._client_instance is None:
                 with _mlflow_errors("the MLflow store"):
                     self._client_instance = MlflowClient(tracking_uri=self.tracking_uri)
             return self._client_instance
 
-    def ping(self, timeout: float = 3.0) -> bool:
+    def ping(self, timeout: float = PING_TIMEOUT_S) -> bool:
         """Whether the store answers now (an HTTP server's /health within ``timeout`` s)."""
-        if self.tracking_uri.startswith(("http://", "https://")):
+        if self._remote:
             try:
                 response = httpx.get(self.tracking_uri.rstrip("/") + "/health", timeout=timeout)
             except httpx.HTTPError:
                 return False
+            if response.status_code == 200:
+                self._reachable_at = time.monotonic()
             return response.status_code == 200
         try:
             self._client.search_experiments(max_results=1)
@@ -170,6 +213,8 @@ class ResultsStore:
         self, name: str, page_size: int, page_token: str | None, kind: str | None = None
     ) -> tuple[list[Run], str | None]:
         """One page of an experiment's runs, newest first, and the token of the next page."""
+        if page_token is not None:
+            check_page_token(page_token)
         experiment = self.experiment(name)
         filter_string = f"tags.`{KIND_TAG}` = '{kind}'" if kind else ""
         with _mlflow_errors(f"runs of experiment {name!r}"):
@@ -207,6 +252,41 @@ class ResultsStore:
                     return listed[:limit], True
         return listed, False
 
+    def _listing(self, run_id: str, folder: str | None = None) -> dict[str, FileInfo]:
+        with _mlflow_errors(f"artifacts of run {run_id!r}"):
+            return {info.path: info for info in self._client.list_artifacts(run_id, folder)}
+
+    def checkpoint_run(self, run_id: str, replicate: int | None = None) -> str:
+        """The run whose ``checkpoint/`` to load: the run's own (unless a replicate is asked
+        for), else that replicate's child run (replicate 0 by default); 404 if none has one.
+        """
+        run = self.run(run_id)
+        if replicate is None and CHECKPOINT_DIR in self._listing(run_id):
+            return run_id
+        want = 0 if replicate is None else replicate
+        filter_string = f"tags.`{PARENT_TAG}` = '{run_id}' and tags.`{REPLICATE_TAG}` = '{want}'"
+        with _mlflow_errors(f"replicates of run {run_id!r}"):
+            children = self._client.search_runs(
+                [run.info.experiment_id], filter_string=filter_string, max_results=1
+            )
+        if children and CHECKPOINT_DIR in self._listing(children[0].info.run_id):
+            return str(children[0].info.run_id)
+        which = "" if replicate is None else f" for replicate {replicate}"
+        raise NotFoundError(f"run {run_id!r} has no {CHECKPOINT_DIR}/ artifact{which}")
+
+    def plot(self, run_id: str, name: str) -> bytes:
+        """The bytes of ``plots/<name>`` of a run, found by name in the run's own listing."""
+        self.run(run_id)
+        info = self._listing(run_id, PLOTS_DIR).get(f"{PLOTS_DIR}/{name}")
+        if info is None or info.is_dir:
+            raise NotFoundError(f"run {run_id!r} has no plot {name!r}")
+        if info.file_size is not None and info.file_size > MAX_ARTIFACT_BYTES:
+            raise StoreUnavailableError(f"plot {name!r} is {info.file_size} bytes, over the limit")
+        with _mlflow_errors(f"plot {name!r} of run {run_id!r}"):
+            with tempfile.TemporaryDirectory(prefix="thinking-market-api-") as tmp:
+                local = self._client.download_artifacts(run_id, info.path, tmp)
+                return Path(local).read_bytes()
+
     def read_artifact(self, run_id: str, name: str) -> str | None:
         """Text of one known top-level artifact, or None if the run does not have it."""
         if name not in READABLE_ARTIFACTS:
@@ -214,7 +294,7 @@ class ResultsStore:
                 f"artifact {name!r} is not readable; known: {sorted(READABLE_ARTIFACTS)}"
             )
         with _mlflow_errors(f"artifact {name!r} of run {run_id!r}"):
-            sizes = {info.path: info.file_size for info in self._client.list_artifacts(run_id)}
+            sizes = {path: info.file_size for path, info in self._listing(run_id).items()}
             if name not in sizes:
                 return None
             size = sizes[name]
@@ -276,3 +356,14 @@ class ResultsStore:
             where = f" in experiment {experiment!r}" if experiment else ""
             raise NotFoundError(f"no stored result of hypothesis {hypothesis!r}{where}")
         return found[0]
+
+
+def redact(uri: str) -> str:
+    """The URI without a password, so no answer or log line leaks credentials."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from scipy import stats
+from statsmodels.tsa.stattools import acf
 
+from market.env import MultiAgentMarketEnv
 from pipeline.api.app import create_app
 from pipeline.api.settings import Settings
 from tests.api.conftest import FakeStore, start
@@ -49,6 +53,8 @@ def test_add_background_trader_and_remove_it(sim: TestClient) -> None:
     assert removed.status_code == 200 and removed.json() == {"id": created["id"], "removed": True}
     assert created["id"] not in agent_ids(sim)
     assert created["id"] in agent_ids(sim, active_only=False)  # the account stays
+    noise = next(g for g in sim.get("/agents").json()["groups"] if g["type"] == "noise")
+    assert (noise["count"], noise["active"]) == (31, 30)
     again = sim.delete(f"/agents/{created['id']}")
     assert again.status_code == 404 and created["id"] in again.json()["detail"]
 
@@ -174,20 +180,61 @@ def test_market_analysis_needs_returns_then_reports_facts(sim: TestClient) -> No
     body = sim.get("/market_analysis").json()
     assert body["step"] == 300 and body["n_returns"] == 299
     assert body["metrics"]["realized_volatility"] > 0
-    assert body["spread"]["mean"] > 0 and body["depth"]["max"] >= body["depth"]["min"]
+    # The statistics are those of the market's own record, recomputed here with pandas/scipy.
+    record = sim.app.state.simulation._env.market_record()  # type: ignore[attr-defined]
+    spread, depth = record["spread"].dropna(), record["depth"].dropna()
+    assert body["spread"]["mean"] == pytest.approx(spread.mean())
+    assert body["spread"]["median"] == pytest.approx(spread.median())
+    assert (body["depth"]["min"], body["depth"]["max"]) == pytest.approx((depth.min(), depth.max()))
+    returns = np.diff(np.log(record["mid"].to_numpy(dtype=float)))
     facts = body["stylized_facts"]
     assert set(facts["acf_abs_returns"]) == {"1", "5", "10", "20"}
-    assert facts["excess_kurtosis"] is not None
+    assert facts["excess_kurtosis"] == pytest.approx(stats.kurtosis(returns, fisher=True))
+    assert facts["acf_returns_lag1"] == pytest.approx(acf(returns, nlags=1, fft=True)[1])
 
 
 def test_a_trader_the_book_refuses_never_wedges_the_market(sim: TestClient) -> None:
     start(sim)
+    before = agent_ids(sim, active_only=False)
     added = sim.post("/add_agent", json={"type": "noise", "params": {"mean_size": -5}})
-    if added.status_code == 400:  # the market refuses the params up front: nothing to wedge
-        assert "mean_size" in added.json()["detail"]
-        return
-    assert added.status_code == 200
-    stuck = sim.post("/step_simulation", json={"steps": 50})
-    assert stuck.status_code == 409 and "reset_simulation" in stuck.json()["detail"]
-    assert sim.delete(f"/agents/{added.json()['id']}").status_code == 200
-    assert sim.post("/step_simulation", json={"steps": 50}).status_code == 200
+    assert added.status_code == 400, added.text  # refused up front, naming the parameter
+    assert "mean_size" in added.json()["detail"]
+    assert agent_ids(sim, active_only=False) == before  # no half-added account left behind
+    stepped = sim.post("/step_simulation", json={"steps": 50})
+    assert stepped.status_code == 200, stepped.text
+    assert stepped.json()["steps_done"] == 50 and stepped.json()["step"] == 50
+
+
+class FailingEnv(MultiAgentMarketEnv):
+    """The real env, except that one chosen step raises as a market refusing an order would."""
+
+    fail_at: int | None = None
+
+    def step(self, action_dict):  # type: ignore[no-untyped-def]
+        if self.fail_at is not None and self.simulator.step_count == self.fail_at:
+            raise ValueError(f"order refused at step {self.fail_at}")
+        return super().step(action_dict)
+
+
+def test_a_step_the_market_refuses_is_a_409_and_the_market_goes_on(
+    fake_store: FakeStore,
+) -> None:
+    envs: list[FailingEnv] = []
+
+    def factory(config: dict) -> FailingEnv:
+        envs.append(FailingEnv(config))
+        return envs[-1]
+
+    app = create_app(Settings(tracking_uri=fake_store.tracking_uri), env_factory=factory)
+    with TestClient(app) as client:
+        start(client)
+        envs[-1].fail_at = 7
+        refused = client.post("/step_simulation", json={"steps": 20})
+        assert refused.status_code == 409, refused.text
+        detail = refused.json()["detail"]
+        assert "past step 7" in detail and "order refused" in detail and "reset" in detail
+        state = client.get("/market_state").json()
+        assert state["step"] == 7 and state["done"] is False  # the 7 good steps are kept
+        envs[-1].fail_at = None
+        resumed = client.post("/step_simulation", json={"steps": 3}).json()
+        assert resumed["step"] == 10 and resumed["steps_done"] == 3

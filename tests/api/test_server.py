@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -38,13 +39,13 @@ def wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
     raise TimeoutError(f"server at {base_url} not up after {STARTUP_TIMEOUT_S} s")
 
 
-@pytest.fixture(scope="module")
-def server(fake_store: FakeStore) -> Iterator[str]:
-    """Base URL of a running ``python -m pipeline.api`` on the fake store; stopped afterwards."""
+@contextmanager
+def running_server(tracking_uri: str, *extra: str) -> Iterator[str]:
+    """Base URL of a running ``python -m pipeline.api`` on ``tracking_uri``; stopped afterwards."""
     port = free_port()
     command = [
         sys.executable, "-m", "pipeline.api", "--port", str(port),
-        "--tracking-uri", fake_store.tracking_uri, "--log-level", "warning",
+        "--tracking-uri", tracking_uri, "--log-level", "warning", *extra,
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=PROJECT_ROOT)
     base_url = f"http://127.0.0.1:{port}"
@@ -58,6 +59,13 @@ def server(fake_store: FakeStore) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(fake_store: FakeStore) -> Iterator[str]:
+    """The real server on the fake store."""
+    with running_server(fake_store.tracking_uri) as base_url:
+        yield base_url
 
 
 def test_server_answers_results_and_simulation_over_http(

@@ -47,7 +47,7 @@ def _rl_plan(
         raise BadRequestError(f"params.name={name!r}: must be a non-empty string")
     if body.run_id is None:
         return RLAgentPlan(name, str(style), RuleBasedPolicy(str(style)), False)
-    policies = checkpoints.policies(store, body.run_id)
+    policies = checkpoints.policies(store, body.run_id, body.replicate)
     policy = policies.get(body.policy) if body.policy else pick_policy(policies, name, str(style))
     if policy is None:
         raise NotFoundError(
@@ -67,6 +67,8 @@ def add_agent(
 ) -> AgentCreated:
     """Add a background trader of a type, or an RL agent (from a run's checkpoint or rule-based)."""
     params = dict(body.params or {})
+    if body.replicate is not None and body.run_id is None:
+        raise BadRequestError(f"replicate={body.replicate} needs a run_id")
     if body.type is not AgentType.rl:
         if body.run_id is not None or body.policy is not None:
             raise BadRequestError(

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 from fastapi import APIRouter
 
 from pipeline.api.deps import SimulationDep, StoreDep
 from pipeline.api.results_models import HealthPublic
+from pipeline.api.store import redact
 
 router = APIRouter(tags=["results"])
-
-
-def redact(uri: str) -> str:
-    """The URI without a password, so /health never leaks credentials."""
-    parts = urlsplit(uri)
-    if parts.password is None:
-        return uri
-    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @router.get("/health", response_model=HealthPublic)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from pipeline.api.deps import StoreDep
 from pipeline.api.models import (
     DEFAULT_METRIC_POINTS,
     MAX_METRIC_POINTS,
     METRIC_KEY_PATTERN,
+    PLOT_NAME_PATTERN,
     RUN_ID_PATTERN,
     ErrorPublic,
 )
@@ -59,4 +60,22 @@ def get_metric_history(
         total=len(history),
         thinned=len(points) < len(history),
         points=[metric_point(m) for m in points],
+    )
+
+
+@router.get(
+    "/runs/{run_id}/plots/{name}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "the PNG"}},
+)
+def get_plot(
+    store: StoreDep,
+    run_id: RunIdPath,
+    name: Annotated[str, Path(pattern=PLOT_NAME_PATTERN, description="e.g. forest.png")],
+) -> Response:
+    """One PNG of the run's ``plots/`` folder, by file name (listed in ``GET /runs/{run_id}``)."""
+    return Response(
+        content=store.plot(run_id, name),
+        media_type="image/png",
+        headers={"Cache-Control": "private, max-age=3600"},
     )

@@ -8,8 +8,10 @@ from pipeline.api.deps import CheckpointsDep, SettingsDep, SimulationDep, StoreD
 from pipeline.api.errors import BadRequestError
 from pipeline.api.models import (
     ErrorPublic,
+    EventLogPublic,
     MarketStatePublic,
     ResetRequest,
+    RunRequest,
     SimulationPublic,
     SimulationStart,
     StepPublic,
@@ -36,8 +38,10 @@ def start_simulation(
     background = {k.value: v for k, v in (body.background or {}).items()} or None
     if body.run_id is not None and body.experiment is not None:
         raise BadRequestError("give run_id or experiment, not both (a run names its experiment)")
+    if body.replicate is not None and body.run_id is None:
+        raise BadRequestError(f"replicate={body.replicate} needs a run_id")
     if body.run_id is not None:
-        plan = run_plan(body.run_id, store, checkpoints, background)
+        plan = run_plan(body.run_id, store, checkpoints, background, body.replicate)
     elif body.experiment is not None:
         plan = experiment_plan(body.experiment, settings, background)
     else:
@@ -64,3 +68,22 @@ def reset_simulation(
 ) -> SimulationPublic:
     """Restart the episode with a new seed, or the same one if ``seed`` is null."""
     return simulation.reset((body or ResetRequest()).seed)
+
+
+@router.post("/run_simulation", response_model=MarketStatePublic)
+def run_simulation(simulation: SimulationDep, body: RunRequest | None = None) -> MarketStatePublic:
+    """Step continuously at ``speed`` steps per second until paused, reset or the episode ends."""
+    return simulation.run((body or RunRequest()).speed)
+
+
+@router.post("/pause_simulation", response_model=MarketStatePublic)
+def pause_simulation(simulation: SimulationDep) -> MarketStatePublic:
+    """Stop continuous stepping (nothing happens if the market is not running)."""
+    return simulation.pause()
+
+
+@router.get("/events", response_model=EventLogPublic)
+def list_events(simulation: SimulationDep) -> EventLogPublic:
+    """Every stress event of the episode (from the config or injected): scheduled, active, over."""
+    events = simulation.events()
+    return EventLogPublic(step=simulation.state().step, events=events)

@@ -260,6 +260,14 @@ class OrderBook:
             raise ValueError(f"order_id {oid} is already live in the book")
         return int(status)
 
+    def reserve(self, orders: int) -> None:
+        """Make room for `orders` more orders, levels, owners and their fills (see tables.fits)."""
+        fb.purge(self._buf)
+        if not tb.fits(self._buf, orders):
+            self._buf = tb.grow_for(self._buf, orders)
+            self._mv = memoryview(self._buf)
+            self._foff = int(self._buf[tb.FOFF])
+
     def _make_room(self) -> None:
         """Free emptied levels, then grow the buffer if a table is still full."""
         fb.purge(self._buf)

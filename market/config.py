@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from market._validate import _build, _is_int, _is_number, _require
-
-BACKGROUND_KINDS = ("noise", "fundamentalist", "momentum", "market_maker")
-STYLES = ("momentum", "mean_reversion", "adaptive")
-EVENT_TYPES = ("flash_crash", "liquidity_shock", "news_shock", "volatility_regime")
-DEFAULT_COUNTS = {"noise": 60, "fundamentalist": 20, "momentum": 14, "market_maker": 6}
+from market.vocabulary import (
+    BACKGROUND_KINDS,
+    DEFAULT_COUNTS,
+    EVENT_DEFAULTS,
+    EVENT_TYPES,
+    STYLES,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -271,12 +273,6 @@ class AgentSpec:
         return spec
 
 
-EVENT_DEFAULTS: dict[str, tuple[int, dict[str, float]]] = {
-    "flash_crash": (5, {"qty_per_step": 500.0}),
-    "liquidity_shock": (50, {}),
-    "news_shock": (20, {"jump": -0.03}),
-    "volatility_regime": (100, {"scale": 3.0}),
-}
 
 
 @dataclass(frozen=True)

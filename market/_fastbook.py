@@ -15,6 +15,14 @@ from numba import njit
 from market._nbtables import (
     BEST_ASK,
     BEST_BID,
+    F_EVENT,
+    F_MAKER_ID,
+    F_MAKER_OWNER,
+    F_PRICE,
+    F_QTY,
+    F_SIDE,
+    F_TAKER_ID,
+    F_TAKER_OWNER,
     FF,
     FOFF,
     HCAP,
@@ -140,9 +148,10 @@ def _match(buf, taker, side, key_limit, qty, owner, event):  # type: ignore[no-u
             resting = buf[ob + QTY]
             traded = min(qty, resting)
             fb = buf[FOFF] + n * FF
-            buf[fb], buf[fb + 1], buf[fb + 2], buf[fb + 3] = buf[ob + OID], taker, price, traded
-            buf[fb + 4] = buf[buf[WOFF] + buf[ob + OWN] * WF + WKEY]
-            buf[fb + 5], buf[fb + 6], buf[fb + 7] = owner, side, event
+            buf[fb + F_MAKER_ID], buf[fb + F_TAKER_ID] = buf[ob + OID], taker
+            buf[fb + F_PRICE], buf[fb + F_QTY] = price, traded
+            buf[fb + F_MAKER_OWNER] = buf[buf[WOFF] + buf[ob + OWN] * WF + WKEY]
+            buf[fb + F_TAKER_OWNER], buf[fb + F_SIDE], buf[fb + F_EVENT] = owner, side, event
             n += 1
             qty -= traded
             nxt = buf[ob + NEXT]

@@ -37,7 +37,9 @@ LF = 4
 # owner fields
 WKEY, WHEAD, WTAIL, WCOUNT = range(4)
 WF = 4
-FF = 8  # fill row: maker_id, taker_id, price, qty, maker_owner, taker_owner, taker_side, event
+# fill row fields
+F_MAKER_ID, F_TAKER_ID, F_PRICE, F_QTY, F_MAKER_OWNER, F_TAKER_OWNER, F_SIDE, F_EVENT = range(8)
+FF = 8
 
 _MULT = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (Fibonacci hashing)
 

@@ -25,7 +25,7 @@ from market import state as st
 from market._draws import DrawBlocks
 from market.accounts import Accounts
 from market.agents import group_class
-from market.agents.base import MV_SIZE, N_ROWS, TraderGroup
+from market.agents.base import MV_SIZE, N_ROWS, PRICE, QTY, TraderGroup
 from market.agents.market_maker import QUOTE_LIFETIME
 from market.book import OrderBook
 from market.config import AgentSpec, EventSpec, MarketConfig
@@ -163,6 +163,8 @@ class MarketSimulator:
             self._expiry.counts, self._expiry.lifetimes, self._out, self._ids, self._fills,
             self.market_rec.data, self.agent_rec.data,
         )  # fmt: skip
+        row = np.zeros(self._draws.width)
+        self._kernel = _step.entry(self.book._buf, row, _NO_EFFECTS_VECTOR, True, *self._args)
 
     # ------------------------------------------------------------------ traders
     def add_trader(self, kind: str, params: dict[str, Any] | None = None) -> str:
@@ -286,15 +288,15 @@ class MarketSimulator:
         if draws.t >= draws.block.shape[0]:
             draws.refill()
         row = draws.block[draws.t]
-        status = _step.step_kernel(self.book._buf, row, eff, record, *self._args)
+        status = self._kernel(self.book._buf, row, eff, record, *self._args)
         while status == _step.NEED_ROOM:
             self.book.reserve(self._new_orders)
             self._changed()
-            status = _step.step_kernel(self.book._buf, row, eff, record, *self._args)
+            status = self._kernel(self.book._buf, row, eff, record, *self._args)
         draws.t += 1
         if status == _step.BAD_ORDER:
             i, field = int(self._ist[st.BAD_ROW]), ("qtys", "prices")[int(self._ist[st.BAD_FIELD])]
-            value = int(self._out[3 if field == "qtys" else 2, i])
+            value = int(self._out[QTY if field == "qtys" else PRICE, i])
             raise ValueError(f"{field}[{i}] = {value}: must be in [1, 2**48)")
 
     def _grow_records(self, n_rl: int) -> None:

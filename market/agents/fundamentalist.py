@@ -13,11 +13,24 @@ import math
 import numpy as np
 from numba import njit
 
-from market.agents.base import MV_FUNDAMENTAL, MV_MID, NORMAL, UNIFORM, TraderGroup, spread_param
+from market.agents.base import (
+    KIND,
+    LIFETIME,
+    MV_FUNDAMENTAL,
+    MV_MID,
+    NORMAL,
+    OWNER,
+    PRICE,
+    QTY,
+    SIDE,
+    UNIFORM,
+    TraderGroup,
+    spread_param,
+)
 from market.orders import BUY, KIND_LIMIT, KIND_MARKET, SELL
 
 # config vector entries
-PERCEPTION, P_ACT, SIZE_PER_BPS, MAX_SIZE, LIFETIME = range(5)
+PERCEPTION, P_ACT, SIZE_PER_BPS, MAX_SIZE, LIFE = range(5)
 THRESHOLD = 0  # per-trader table row
 
 
@@ -45,9 +58,9 @@ def fundamentalist_kernel(
         else:
             kind = KIND_LIMIT
             price = max(float(math.floor(mid)) if side == BUY else float(math.ceil(mid)), 1.0)
-        out[0, k], out[1, k], out[2, k] = kind, side, price
-        out[3, k] = min(math.ceil(cfgv[SIZE_PER_BPS] * excess), max_size)
-        out[4, k], out[5, k] = owners[i], cfgv[LIFETIME]
+        out[KIND, k], out[SIDE, k], out[PRICE, k] = kind, side, price
+        out[QTY, k] = min(math.ceil(cfgv[SIZE_PER_BPS] * excess), max_size)
+        out[OWNER, k], out[LIFETIME, k] = owners[i], cfgv[LIFE]
         k += 1
     return k
 

@@ -19,11 +19,17 @@ import numpy as np
 from numba import njit
 
 from market.agents.base import (
+    KIND,
+    LIFETIME,
     MV_EMA,
     MV_MID,
     MV_NEWS,
     MV_OUT,
     MV_VOL,
+    OWNER,
+    PRICE,
+    QTY,
+    SIDE,
     UNIFORM,
     TraderGroup,
 )  # fmt: skip
@@ -94,8 +100,8 @@ def _quote(
 
 @njit(cache=True, inline="always")
 def _put(out: np.ndarray, k: int, side: int, price: float, qty: float, owner: int) -> int:
-    out[0, k], out[1, k], out[2, k] = KIND_LIMIT, side, price
-    out[3, k], out[4, k], out[5, k] = qty, owner, QUOTE_LIFETIME
+    out[KIND, k], out[SIDE, k], out[PRICE, k] = KIND_LIMIT, side, price
+    out[QTY, k], out[OWNER, k], out[LIFETIME, k] = qty, owner, QUOTE_LIFETIME
     return k + 1
 
 

@@ -12,7 +12,18 @@ import math
 import numpy as np
 from numba import njit
 
-from market.agents.base import MV_POS, UNIFORM, TraderGroup, spread_param
+from market.agents.base import (
+    KIND,
+    LIFETIME,
+    MV_POS,
+    OWNER,
+    PRICE,
+    QTY,
+    SIDE,
+    UNIFORM,
+    TraderGroup,
+    spread_param,
+)
 from market.orders import BUY, KIND_MARKET, SELL
 
 P_ACT, SIZE_PER_BPS, MAX_SIZE = range(3)  # config vector entries
@@ -35,9 +46,9 @@ def momentum_kernel(
         excess = abs(signal) - table[THRESHOLD, i]
         if not active[i] or excess <= 0 or u[i] >= cfgv[P_ACT]:
             continue
-        out[0, k], out[1, k], out[2, k] = KIND_MARKET, BUY if signal > 0 else SELL, 0
-        out[3, k] = min(math.ceil(cfgv[SIZE_PER_BPS] * excess), max_size)
-        out[4, k], out[5, k] = owners[i], 0
+        out[KIND, k], out[SIDE, k], out[PRICE, k] = KIND_MARKET, BUY if signal > 0 else SELL, 0
+        out[QTY, k] = min(math.ceil(cfgv[SIZE_PER_BPS] * excess), max_size)
+        out[OWNER, k], out[LIFETIME, k] = owners[i], 0
         k += 1
     return k
 

@@ -12,11 +12,23 @@ import math
 import numpy as np
 from numba import njit
 
-from market.agents.base import MV_MID, MV_NOISE_SCALE, NORMAL, UNIFORM, TraderGroup
+from market.agents.base import (
+    KIND,
+    LIFETIME,
+    MV_MID,
+    MV_NOISE_SCALE,
+    NORMAL,
+    OWNER,
+    PRICE,
+    QTY,
+    SIDE,
+    UNIFORM,
+    TraderGroup,
+)
 from market.orders import BUY, KIND_LIMIT, KIND_MARKET, SELL
 
 # config vector entries
-PHI, SIGMA, MEAN_FIX, P_MARKET, MEAN_OFFSET, LIFETIME = range(6)
+PHI, SIGMA, MEAN_FIX, P_MARKET, MEAN_OFFSET, LIFE = range(6)
 # per-trader table rows (the PARAMS order)
 P_ACT, MEAN_SIZE = range(2)
 
@@ -44,8 +56,8 @@ def noise_kernel(
             offset = math.floor(-math.log1p(-u[3 * n + i]) * cfgv[MEAN_OFFSET])
             price = max(below - offset if side == BUY else above + offset, 1.0)
             kind = KIND_LIMIT
-        out[0, k], out[1, k], out[2, k] = kind, side, price
-        out[3, k], out[4, k], out[5, k] = size, owners[i], cfgv[LIFETIME]
+        out[KIND, k], out[SIDE, k], out[PRICE, k] = kind, side, price
+        out[QTY, k], out[OWNER, k], out[LIFETIME, k] = size, owners[i], cfgv[LIFE]
         k += 1
     return k
 

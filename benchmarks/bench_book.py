@@ -23,7 +23,7 @@ N_OWNERS = 100
 REPEATS = 3  # best of: the machine is shared
 SMALL_BATCH = 100  # events per submit_batch call in a simulator step
 TARGET_PER_CALL = 2_000_000
-TARGET_BATCH = 5_000_000
+TARGET_BATCH = 10_000_000
 REFERENCES = (
     "ABIDES 35k-126k/s, fastlob 81k-95k/s, cython-orderbook ~400k/s, "
     "lean pure-Python dict+deque with lazy cancels 1.5M-2.1M/s, native C++/Java 2M-6M/s"

@@ -137,11 +137,40 @@ def _rl_orders(
 
 
 @njit(cache=True)
+def arrival_order(keys: np.ndarray, m: int) -> np.ndarray:
+    """The stable argsort of keys[:m] (uniforms in [0, 1)) in expected O(m): bucket sort.
+
+    Keys fall into m equal buckets in key order (a stable counting pass), then each bucket
+    (about one key) is insertion-sorted; equal keys keep their order, as a stable sort does.
+    """
+    start = np.zeros(m + 1, dtype=np.int64)
+    for i in range(m):
+        start[int(keys[i] * m) + 1] += 1
+    for b in range(m):
+        start[b + 1] += start[b]
+    fill = start[:m].copy()
+    order = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        b = int(keys[i] * m)
+        order[fill[b]] = i
+        fill[b] += 1
+    for b in range(m):
+        for i in range(start[b] + 1, start[b + 1]):
+            x = order[i]
+            j = i
+            while j > start[b] and keys[order[j - 1]] > keys[x]:
+                order[j] = order[j - 1]
+                j -= 1
+            order[j] = x
+    return order
+
+
+@njit(cache=True)
 def _arrive(out: np.ndarray, start: int, k: int, keys: np.ndarray) -> None:
     """Put the takers' orders out[:, start:k] in the random arrival order of `keys` (stable)."""
     if k - start < 2:
         return
-    order = np.argsort(keys[: k - start], kind="mergesort")
+    order = arrival_order(keys, k - start)
     block = out[:, start:k].copy()
     for c in range(k - start):
         for r in range(ab.N_ROWS):

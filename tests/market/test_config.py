@@ -113,7 +113,9 @@ def _bounded_fields() -> list[tuple[str, str, float]]:
 
 
 @pytest.mark.parametrize(("section", "name", "bad"), _bounded_fields())
-def test_every_declared_bound_rejects_a_value_outside_it(section: str, name: str, bad: float) -> None:
+def test_every_declared_bound_rejects_a_value_outside_it(
+    section: str, name: str, bad: float
+) -> None:
     """The checks are declared on the fields: each one fires, naming the dotted key and value."""
     value = int(bad) if float(bad).is_integer() else bad
     d: dict = {name: value} if not section else {section: {name: value}}

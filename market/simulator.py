@@ -166,6 +166,14 @@ class MarketSimulator:
         row = np.zeros(self._draws.width)
         self._kernel = _step.entry(self.book._buf, row, _NO_EFFECTS_VECTOR, True, *self._args)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle support: the compiled entry point and its argument tuple are rebuilt on load."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_kernel", "_args")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._changed()
+
     # ------------------------------------------------------------------ traders
     def add_trader(self, kind: str, params: dict[str, Any] | None = None) -> str:
         """Add one background trader of `kind` at run time; return its id."""

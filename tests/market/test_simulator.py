@@ -193,3 +193,17 @@ def test_inject_event_in_the_past_is_rejected() -> None:
     run(sim, 5)
     with pytest.raises(ValueError, match="at_step=2"):
         sim.inject_event({"type": "flash_crash", "step": 0}, at_step=2)
+
+
+def test_a_pickled_simulator_continues_exactly_like_the_original() -> None:
+    import copy
+    import pickle
+
+    sim = MarketSimulator(agents=AGENTS, seed=21)
+    run(sim, 40, np.random.default_rng(2))
+    clones = [pickle.loads(pickle.dumps(sim)), copy.deepcopy(sim)]
+    for s in (sim, *clones):
+        run(s, 60, np.random.default_rng(3))
+    for clone in clones:
+        pd.testing.assert_frame_equal(clone.market_record(), sim.market_record())
+        pd.testing.assert_frame_equal(clone.accounts(), sim.accounts())

@@ -57,3 +57,21 @@ def test_bad_actions_and_steps_after_the_end_raise() -> None:
     env.step({})
     with pytest.raises(RuntimeError, match="reset"):
         env.step({})
+
+
+def test_only_the_rllib_env_imports_ray() -> None:
+    """market/env.py is the one module of market/ that imports Ray; the PettingZoo face does not."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    market = Path(__file__).resolve().parents[2] / "market"
+    def imports_ray(path: Path) -> bool:
+        lines = path.read_text().splitlines()
+        return any(line.lstrip().startswith(("import ray", "from ray")) for line in lines)
+
+    importers = sorted(p.relative_to(market).as_posix() for p in market.rglob("*.py") if imports_ray(p))
+    assert importers == ["env.py"]
+    code = "import sys, market.pettingzoo_env, market.simulator; print('ray' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -70,7 +70,8 @@ def test_only_the_rllib_env_imports_ray() -> None:
         lines = path.read_text().splitlines()
         return any(line.lstrip().startswith(("import ray", "from ray")) for line in lines)
 
-    importers = sorted(p.relative_to(market).as_posix() for p in market.rglob("*.py") if imports_ray(p))
+    paths = [p for p in market.rglob("*.py") if imports_ray(p)]
+    importers = sorted(p.relative_to(market).as_posix() for p in paths)
     assert importers == ["env.py"]
     code = "import sys, market.pettingzoo_env, market.simulator; print('ray' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -265,7 +265,7 @@ def _update_state(
 def _record(
     fs: np.ndarray, ist: np.ndarray, prm: np.ndarray, eff: np.ndarray, mrec: np.ndarray,
     arec: np.ndarray, cash: np.ndarray, shares: np.ndarray, rl_owner: np.ndarray,
-    rl_value0: np.ndarray, rl_idx: np.ndarray, executed: np.ndarray,
+    rl_pnl: np.ndarray, rl_idx: np.ndarray, executed: np.ndarray,
 ) -> None:  # fmt: skip
     """Append the market record row (currency units) and one row per live RL agent."""
     tick, c = prm[TICK], ist[MARKET_ROWS]
@@ -286,7 +286,7 @@ def _record(
         o = rl_owner[i]
         arec[A_STEP, r], arec[A_AGENT, r], arec[A_ACTION, r] = ist[STEP], rl_idx[i], executed[i]
         arec[A_POSITION, r], arec[A_CASH, r] = shares[o], cash[o] * tick
-        arec[A_PNL, r] = (cash[o] + shares[o] * mid - rl_value0[i]) * tick
+        arec[A_PNL, r] = rl_pnl[i]
         r += 1
     ist[AGENT_ROWS] = r
     ist[STEP] += 1
@@ -302,7 +302,7 @@ def step_kernel(
     fd_t: np.ndarray, fd_o: np.ndarray, fd_a: np.ndarray, fd_c: np.ndarray, fd_s: np.ndarray,
     mo_t: np.ndarray, mo_o: np.ndarray, mo_a: np.ndarray, mo_c: np.ndarray, mo_s: np.ndarray,
     rl_act: np.ndarray, rl_owner: np.ndarray, rl_size: np.ndarray, rl_max: np.ndarray,
-    rl_value0: np.ndarray, rl_idx: np.ndarray, executed: np.ndarray,
+    rl_value0: np.ndarray, rl_idx: np.ndarray, executed: np.ndarray, rl_pnl: np.ndarray,
     ring: np.ndarray, rcounts: np.ndarray, known: np.ndarray,
     out: np.ndarray, ids: np.ndarray, fills: np.ndarray, mrec: np.ndarray, arec: np.ndarray,
 ) -> int:  # fmt: skip
@@ -355,8 +355,12 @@ def step_kernel(
     expiry_push(ring, rcounts, known, out[ab.KIND], out[ab.LIFETIME], ids, nc, k, clock)
     _update_state(buf, fs, ist, prm, hist, fills, n_fills)
     ist[CLOCK] = clock + 1
+    mid, tick = fs[MID], prm[TICK]
+    for i in range(rl_owner.shape[0]):  # mark-to-market PnL (currency) of the RL agents
+        o = rl_owner[i]
+        rl_pnl[i] = (cash[o] + shares[o] * mid - rl_value0[i]) * tick
     if record:
-        _record(fs, ist, prm, eff, mrec, arec, cash, shares, rl_owner, rl_value0, rl_idx, executed)
+        _record(fs, ist, prm, eff, mrec, arec, cash, shares, rl_owner, rl_pnl, rl_idx, executed)
     return OK
 
 

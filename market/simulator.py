@@ -109,6 +109,7 @@ class MarketSimulator:
         self._fills = np.zeros((0, tb.FF), dtype=np.int64)
         self._actions = self._executed = np.zeros(0, dtype=np.int64)
         self._acted = False
+        self._pnl, self._pnl_valid = np.zeros(0), False
         lifetimes = [cfg.noise.lifetime, cfg.fundamentalist.lifetime, QUOTE_LIFETIME]
         self._expiry = ExpiryQueue(lifetimes)
         self._draws = DrawBlocks([self._rngs[s] for s in _DRAW_STREAMS], self._layouts())
@@ -151,6 +152,8 @@ class MarketSimulator:
             self._actions = np.zeros(n_rl, dtype=np.int64)
             self._executed = np.zeros(n_rl, dtype=np.int64)
             self._acted = False
+        self._pnl = np.zeros(n_rl)  # written by every step; stale until the next one
+        self._pnl_valid = False
         cap = int(self.book._buf[tb.FCAP])
         if self._fills.shape[0] < cap:
             self._fills = np.zeros((cap, tb.FF), dtype=np.int64)
@@ -159,7 +162,7 @@ class MarketSimulator:
         self._args = (
             self._fs, self._ist, self._prm, self.history, self._mv, self.cash, self.shares,
             self._offs, *groups, self._actions, self.rl_owner, self.rl_size, self.rl_max,
-            self.rl_value0, self.rl_record_idx, self._executed, self._expiry.ring,
+            self.rl_value0, self.rl_record_idx, self._executed, self._pnl, self._expiry.ring,
             self._expiry.counts, self._expiry.lifetimes, self._out, self._ids, self._fills,
             self.market_rec.data, self.agent_rec.data,
         )  # fmt: skip
@@ -302,6 +305,7 @@ class MarketSimulator:
             self._changed()
             status = self._kernel(self.book._buf, row, eff, record, *self._args)
         draws.t += 1
+        self._pnl_valid = status == _step.OK
         if status == _step.BAD_ORDER:
             i, field = int(self._ist[st.BAD_ROW]), ("qtys", "prices")[int(self._ist[st.BAD_FIELD])]
             value = int(self._out[QTY if field == "qtys" else PRICE, i])
@@ -319,6 +323,8 @@ class MarketSimulator:
 
     def rl_pnl(self) -> np.ndarray:
         """Mark-to-market PnL (currency) of the live RL agents, in `rl_names` order."""
+        if self._pnl_valid:  # computed by the step itself
+            return self._pnl.copy()
         key = (self.clock, self._rl_version)
         if self._pnl_cache[0] != key:
             owner = self.rl_owner

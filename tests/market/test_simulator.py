@@ -207,3 +207,18 @@ def test_a_pickled_simulator_continues_exactly_like_the_original() -> None:
     for clone in clones:
         pd.testing.assert_frame_equal(clone.market_record(), sim.market_record())
         pd.testing.assert_frame_equal(clone.accounts(), sim.accounts())
+
+
+def test_rl_pnl_is_the_mark_to_market_value_change_of_each_agent() -> None:
+    sim = MarketSimulator(agents=AGENTS, seed=6)
+    rng = np.random.default_rng(6)
+    for step in range(100):
+        if step == 50:
+            sim.add_rl_agent(AgentSpec("late", "mean_reversion"))
+        run(sim, 1, rng)
+        o = sim.rl_owner
+        value = sim.cash[o] + sim.shares[o] * sim.mid
+        want = (value - sim.rl_value0) * sim.config.tick_size
+        np.testing.assert_array_equal(sim.rl_pnl(), want)
+        assert sim.agent_record()["pnl"].tail(len(o)).tolist() == want.tolist()
+    assert np.abs(sim.rl_pnl()).max() > 0

@@ -222,3 +222,22 @@ def test_rl_pnl_is_the_mark_to_market_value_change_of_each_agent() -> None:
         np.testing.assert_array_equal(sim.rl_pnl(), want)
         assert sim.agent_record()["pnl"].tail(len(o)).tolist() == want.tolist()
     assert np.abs(sim.rl_pnl()).max() > 0
+
+
+def test_a_big_market_grows_the_book_mid_step_and_still_conserves() -> None:
+    from market import _nbtables as tb
+
+    counts = {"noise": 1200, "fundamentalist": 400, "momentum": 280, "market_maker": 120}
+    sim = MarketSimulator({"counts": counts, "warmup_steps": 0}, seed=4)
+    start, capacity = totals(sim), int(sim.book._buf[tb.OCAP])
+    run(sim, 30)
+    assert int(sim.book._buf[tb.OCAP]) > capacity and len(sim.book) > capacity
+    assert totals(sim) == start and sim.market_record()["trades"].sum() > 1000
+
+
+def test_an_order_the_book_cannot_take_raises_naming_the_field() -> None:
+    events = [{"type": "volatility_regime", "step": 3, "duration": 5, "params": {"scale": 1e15}}]
+    sim = MarketSimulator(events=events, seed=1)
+    run(sim, 3)
+    with pytest.raises(ValueError, match=r"qtys\[\d+\] = \d+: must be in \[1, 2\*\*48\)"):
+        run(sim, 1)

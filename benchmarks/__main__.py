@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["book", "env", "hypotheses", "ppo", "api", "experiment"]
+BENCHMARKS = ["book", "env", "scaling", "hypotheses", "ppo", "api", "experiment"]
 
 
 def main(argv: list[str]) -> int:

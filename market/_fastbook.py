@@ -12,9 +12,18 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from market._batch import MAX_QTY_PRICE, MIN_ID
 from market._nbtables import (
     BEST_ASK,
     BEST_BID,
+    F_EVENT,
+    F_MAKER_ID,
+    F_MAKER_OWNER,
+    F_PRICE,
+    F_QTY,
+    F_SIDE,
+    F_TAKER_ID,
+    F_TAKER_OWNER,
     FF,
     FOFF,
     HCAP,
@@ -70,6 +79,7 @@ from market._nbtables import (
 
 NEED_ROOM = -1
 DUPLICATE = -2
+BAD = -3  # a per-call argument out of range: the Python side re-checks it and names the field
 NO_LIMIT = 1 << 62
 # Tables are addressed by raw offsets into buf (no views in the hot path: no refcounting):
 # order o field F is buf[buf[OOFF] + o * OF + F], level l field F is buf[buf[LOFF] + l * LF + F].
@@ -140,9 +150,10 @@ def _match(buf, taker, side, key_limit, qty, owner, event):  # type: ignore[no-u
             resting = buf[ob + QTY]
             traded = min(qty, resting)
             fb = buf[FOFF] + n * FF
-            buf[fb], buf[fb + 1], buf[fb + 2], buf[fb + 3] = buf[ob + OID], taker, price, traded
-            buf[fb + 4] = buf[buf[WOFF] + buf[ob + OWN] * WF + WKEY]
-            buf[fb + 5], buf[fb + 6], buf[fb + 7] = owner, side, event
+            buf[fb + F_MAKER_ID], buf[fb + F_TAKER_ID] = buf[ob + OID], taker
+            buf[fb + F_PRICE], buf[fb + F_QTY] = price, traded
+            buf[fb + F_MAKER_OWNER] = buf[buf[WOFF] + buf[ob + OWN] * WF + WKEY]
+            buf[fb + F_TAKER_OWNER], buf[fb + F_SIDE], buf[fb + F_EVENT] = owner, side, event
             n += 1
             qty -= traded
             nxt = buf[ob + NEXT]
@@ -256,10 +267,12 @@ def _settle(buf):  # type: ignore[no-untyped-def]
     buf[BEST_ASK] = buf[buf[QAOFF]] if buf[NA] > 0 else 0
 
 
-@njit("int64(int64[::1], int64, int64, int64, int64, int64)", cache=True)
-def k_submit(buf, oid, side, price, qty, owner):  # type: ignore[no-untyped-def]
-    """Per-call limit (price > 0) or market (price 0) order; return the number of fills."""
+@njit(cache=True, inline="always")
+def _submit_call(buf, oid, side, price, qty, owner):  # type: ignore[no-untyped-def]
+    """One per-call order with its range checks (BAD before anything changes); the fill count."""
     buf[NFILLS] = 0
+    if oid == MIN_ID or not (0 <= price < MAX_QTY_PRICE and 0 < qty < MAX_QTY_PRICE):
+        return BAD
     if not has_room(buf):
         return NEED_ROOM
     if hget(buf, buf[HOFF], buf[HCAP] - 1, oid) != NIL:
@@ -269,13 +282,29 @@ def k_submit(buf, oid, side, price, qty, owner):  # type: ignore[no-untyped-def]
     return buf[NFILLS]
 
 
-@njit("int64(int64[::1], int64)", cache=True)
+@njit("int64(int64[::1], int64, int64, int64, int64, int64)", cache=True)
+def k_limit(buf, oid, side, price, qty, owner):  # type: ignore[no-untyped-def]
+    """Per-call limit order (side +1/-1 trusted, the rest range-checked); the fill count or < 0."""
+    if price == 0:
+        return BAD
+    return _submit_call(buf, oid, side, price, qty, owner)
+
+
+@njit("int64(int64[::1], int64, int64, int64, int64)", cache=True)
+def k_market(buf, oid, side, qty, owner):  # type: ignore[no-untyped-def]
+    """Per-call IOC market order (side trusted, the rest range-checked); the fill count or < 0."""
+    return _submit_call(buf, oid, side, 0, qty, owner)
+
+
+@njit("boolean(int64[::1], int64)", cache=True)
 def k_cancel(buf, oid):  # type: ignore[no-untyped-def]
-    """Per-call cancel; 1 if the order was live, else 0."""
+    """Per-call cancel; True if the order was live (the reserved id -2**63 never is)."""
+    if oid == MIN_ID:
+        return False
     done = _cancel(buf, oid)
     if done:
         _settle(buf)
-    return done
+    return done == 1
 
 
 @njit(cache=True)

@@ -37,7 +37,9 @@ LF = 4
 # owner fields
 WKEY, WHEAD, WTAIL, WCOUNT = range(4)
 WF = 4
-FF = 8  # fill row: maker_id, taker_id, price, qty, maker_owner, taker_owner, taker_side, event
+# fill row fields
+F_MAKER_ID, F_TAKER_ID, F_PRICE, F_QTY, F_MAKER_OWNER, F_TAKER_OWNER, F_SIDE, F_EVENT = range(8)
+FF = 8
 
 _MULT = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64 (Fibonacci hashing)
 
@@ -218,7 +220,42 @@ def grow(buf):  # type: ignore[no-untyped-def]
         wcap = max(2 * wcap, 16)
     while fcap < 2 * (buf[NFILLS] + buf[NLIVE] + 1):
         fcap = max(2 * fcap, 16)
-    new = alloc(ocap, lcap, wcap, fcap)
+    return _copy_into(buf, alloc(ocap, lcap, wcap, fcap))
+
+
+@njit(cache=True, inline="always")
+def fits(buf, m):  # type: ignore[no-untyped-def]
+    """True if m more orders (each a new level, a new owner and a full sweep) fit without growing.
+
+    Conservative (free slots are not counted), so a step that reserves its orders up front
+    never runs out of room half-way.
+    """
+    return (
+        buf[OUSED] + m <= buf[OCAP]
+        and buf[LUSED] + m <= buf[LCAP]
+        and buf[WUSED] + m <= buf[WCAP]
+        and buf[NLIVE] + 2 * m + 1 <= buf[FCAP]
+    )
+
+
+@njit(cache=True)
+def grow_for(buf, m):  # type: ignore[no-untyped-def]
+    """A copy of `buf` in which `fits(buf, m)` holds (tables doubled until they do)."""
+    ocap, lcap, wcap, fcap = buf[OCAP], buf[LCAP], buf[WCAP], buf[FCAP]
+    while buf[OUSED] + m > ocap:
+        ocap *= 2
+    while buf[LUSED] + m > lcap:
+        lcap *= 2
+    while buf[WUSED] + m > wcap:
+        wcap *= 2
+    while buf[NLIVE] + 2 * m + 1 > fcap:
+        fcap *= 2
+    return _copy_into(buf, alloc(ocap, lcap, wcap, fcap))
+
+
+@njit(cache=True)
+def _copy_into(buf, new):  # type: ignore[no-untyped-def]
+    """Copy every table of `buf` into the larger, empty `new` (slot indices kept); return new."""
     for s in (OFREE, OUSED, NLIVE, LFREE, LUSED, WUSED, NB, NA, NFILLS, BEST_BID, BEST_ASK):
         new[s] = buf[s]
     orders_t(new)[: buf[OCAP]] = orders_t(buf)

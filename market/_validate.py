@@ -55,3 +55,54 @@ def _build(cls: type[T], d: Mapping[str, Any], prefix: str) -> T:
         else:
             kwargs[key] = _coerce(value, hint, f"{prefix}.{key}")
     return cls(**kwargs)
+
+
+@dataclasses.dataclass(frozen=True)
+class Bounds:
+    """A declared range check of one config field (dataclass field metadata "bounds").
+
+    `at_least` names another field of the same dataclass that is a lower bound.
+    """
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    at_least: str | None = None
+
+    def why(self) -> str:
+        """The rule in words, as error messages say it."""
+        if self.at_least is not None:
+            if self.high is None:
+                return f"must be >= {self.at_least}"
+            return f"must be in [{self.at_least}, {self.high:g}]"
+        if self.high is None:
+            return f"must be {'>' if self.low_open else '>='} {self.low:g}"
+        if self.low is None:
+            return f"must be {'<' if self.high_open else '<='} {self.high:g}"
+        left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+        return f"must be in {left}{self.low:g}, {self.high:g}{right}"
+
+    def holds(self, value: float, obj: Any) -> bool:
+        """True if `value` satisfies the rule (`obj` holds the field named by at_least)."""
+        low = getattr(obj, self.at_least) if self.at_least is not None else self.low
+        if low is not None and (value <= low if self.low_open else value < low):
+            return False
+        high = self.high
+        return high is None or (value < high if self.high_open else value <= high)
+
+
+def bounded(default: Any, low: float | None = None, high: float | None = None, **kw: Any) -> Any:
+    """A dataclass field with default `default` and a declared `Bounds` check."""
+    return dataclasses.field(default=default, metadata={"bounds": Bounds(low, high, **kw)})
+
+
+def check_fields(obj: Any, prefix: str) -> None:
+    """Apply every declared `Bounds` of dataclass `obj` (and of nested dataclasses)."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        bounds = f.metadata.get("bounds")
+        if bounds is not None:
+            _require(bounds.holds(value, obj), f"{prefix}.{f.name}", value, bounds.why())
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            check_fields(value, f"{prefix}.{f.name}")

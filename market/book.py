@@ -9,6 +9,7 @@ they are, anything else is interned to a reserved code and translated back in fi
 from __future__ import annotations
 
 import operator
+import struct
 from collections.abc import Hashable
 
 import numpy as np
@@ -23,9 +24,13 @@ __all__ = ["Fill", "FillBatch", "IntLike", "OrderBook", "Side"]
 _SIGN: dict[object, int] = {"buy": 1, "sell": -1}  # Side members hash and compare like these
 _SIDE_OF = {1: Side.BUY, -1: Side.SELL}
 _MAX_ID = 1 << 63
-_k_submit = fb.entry(fb.k_submit)
+_k_limit = fb.entry(fb.k_limit)
+_k_market = fb.entry(fb.k_market)
 _k_cancel = fb.entry(fb.k_cancel)
 _tnew = tuple.__new__
+# maker_id, taker_id, price, qty, maker_owner: the first five int64 words of a fill row
+_unpack_fill = struct.Struct("@5q").unpack_from
+assert (tb.F_MAKER_ID, tb.F_TAKER_ID, tb.F_PRICE, tb.F_QTY, tb.F_MAKER_OWNER) == (0, 1, 2, 3, 4)
 
 
 def _as_int(name: str, value: object) -> int:
@@ -79,25 +84,23 @@ class OrderBook:
         self, order_id: IntLike, side: Side | str, price: IntLike, qty: IntLike, owner: Hashable
     ) -> list[Fill]:
         """Match against the opposite side up to `price`, rest what is left; return the fills."""
+        # Fast path: exact ints go straight to the compiled entry point, which range-checks them
+        # (BAD, nothing changed); anything else, or a refusal, takes the checked path below.
         try:
             sign = _SIGN[side]
-        except (KeyError, TypeError):
-            sign = 0
-        if (
-            not sign
-            or type(order_id) is not int
-            or type(price) is not int
-            or type(qty) is not int
-            or not 0 < price < MAX_QTY_PRICE
-            or not 0 < qty < MAX_QTY_PRICE
-            or not MIN_ID < order_id < _MAX_ID
-        ):
-            order_id, sign, price, qty = _checked(order_id, side, price, qty)
-        code = owner if type(owner) is int and MIN_OWNER < owner < _MAX_ID else self._code(owner)
-        n = _k_submit(self._buf, order_id, sign, price, qty, code)
-        if n < 0:
-            n = self._retry(n, order_id, sign, price, qty, code)
-        return self._fills(n, owner, sign) if n else []
+            if (
+                type(order_id) is int is type(price) is type(qty) is type(owner)
+                and owner > MIN_OWNER
+            ):
+                n = _k_limit(self._buf, order_id, sign, price, qty, owner)
+                if n > 0:
+                    return self._fills(n, owner, sign)
+                if n == 0:
+                    return []
+        except (KeyError, TypeError, OverflowError):
+            pass
+        order_id, sign, price, qty = _checked(order_id, side, price, qty)
+        return self._slow(order_id, sign, price, qty, owner)
 
     def submit_market(
         self, order_id: IntLike, side: Side | str, qty: IntLike, owner: Hashable
@@ -105,29 +108,25 @@ class OrderBook:
         """Sweep the opposite side best price first; the unfilled rest is dropped (IOC)."""
         try:
             sign = _SIGN[side]
-        except (KeyError, TypeError):
-            sign = 0
-        if (
-            not sign
-            or type(order_id) is not int
-            or type(qty) is not int
-            or not 0 < qty < MAX_QTY_PRICE
-            or not MIN_ID < order_id < _MAX_ID
-        ):
-            order_id, sign, _, qty = _checked(order_id, side, 1, qty)
-        code = owner if type(owner) is int and MIN_OWNER < owner < _MAX_ID else self._code(owner)
-        n = _k_submit(self._buf, order_id, sign, 0, qty, code)
-        if n < 0:
-            n = self._retry(n, order_id, sign, 0, qty, code)
-        return self._fills(n, owner, sign) if n else []
+            if type(order_id) is int is type(qty) is type(owner) and owner > MIN_OWNER:
+                n = _k_market(self._buf, order_id, sign, qty, owner)
+                if n > 0:
+                    return self._fills(n, owner, sign)
+                if n == 0:
+                    return []
+        except (KeyError, TypeError, OverflowError):
+            pass
+        order_id, sign, _, qty = _checked(order_id, side, 1, qty)
+        return self._slow(order_id, sign, 0, qty, owner)
 
     def cancel(self, order_id: IntLike) -> bool:
         """Remove a resting order; True if it was live, False if unknown, filled or cancelled."""
-        if type(order_id) is not int or not MIN_ID < order_id < _MAX_ID:
+        if type(order_id) is not int:
             order_id = _as_int("order_id", order_id)
-            if not MIN_ID < order_id < _MAX_ID:
-                return False
-        return _k_cancel(self._buf, order_id) == 1
+        try:
+            return _k_cancel(self._buf, order_id)  # type: ignore[no-any-return]
+        except OverflowError:  # outside int64: never an id in the book
+            return False
 
     def cancel_all(self, owner: Hashable) -> int:
         """Cancel every live order of `owner`; return how many were cancelled."""
@@ -251,14 +250,28 @@ class OrderBook:
     def _owner(self, code: int) -> Hashable:
         return code if code > MIN_OWNER else self._names[MIN_OWNER - 1 - code]
 
-    def _retry(self, status: int, oid: int, sign: int, price: int, qty: int, code: int) -> int:
-        """Handle a kernel refusal: grow when full, raise on a duplicate live id."""
-        while status == fb.NEED_ROOM:
+    def _slow(self, oid: int, sign: int, price: int, qty: int, owner: Hashable) -> list[Fill]:
+        """Checked arguments: code the owner, grow when full, raise on a duplicate live id."""
+        code = owner if type(owner) is int and MIN_OWNER < owner < _MAX_ID else self._code(owner)
+        while True:
+            if price:
+                status = _k_limit(self._buf, oid, sign, price, qty, code)
+            else:
+                status = _k_market(self._buf, oid, sign, qty, code)
+            if status != fb.NEED_ROOM:
+                break
             self._make_room()
-            status = _k_submit(self._buf, oid, sign, price, qty, code)
         if status == fb.DUPLICATE:
             raise ValueError(f"order_id {oid} is already live in the book")
-        return int(status)
+        return self._fills(status, owner, sign) if status else []
+
+    def reserve(self, orders: int) -> None:
+        """Make room for `orders` more orders, levels, owners and their fills (see tables.fits)."""
+        fb.purge(self._buf)
+        if not tb.fits(self._buf, orders):
+            self._buf = tb.grow_for(self._buf, orders)
+            self._mv = memoryview(self._buf)
+            self._foff = int(self._buf[tb.FOFF])
 
     def _make_room(self) -> None:
         """Free emptied levels, then grow the buffer if a table is still full."""
@@ -269,14 +282,18 @@ class OrderBook:
             self._foff = int(self._buf[tb.FOFF])
 
     def _fills(self, n: int, owner: Hashable, sign: int) -> list[Fill]:
-        """The n fills the last per-call kernel wrote, as `Fill` tuples."""
-        v: list = self._mv[self._foff : self._foff + 8 * n].tolist()
-        side = _SIDE_OF[sign]
+        """The n fills the last per-call kernel wrote, as `Fill` tuples (one C unpack a fill)."""
+        if n == 1 and not self._names:
+            return [_tnew(Fill, _unpack_fill(self._mv, 8 * self._foff) + (owner, _SIDE_OF[sign]))]
+        mv, start, tail = self._mv, 8 * self._foff, (owner, _SIDE_OF[sign])
+        fills = [_tnew(Fill, _unpack_fill(mv, at) + tail)
+                 for at in range(start, start + 8 * tb.FF * n, 8 * tb.FF)]
         if self._names:
-            for i in range(4, 8 * n, 8):
-                v[i] = self._owner(v[i])
-        return [_tnew(Fill, (v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], owner, side))
-                for i in range(0, 8 * n, 8)]
+            for i, fill in enumerate(fills):
+                code: int = fill[4]  # type: ignore[assignment]  # still the kernel's int code
+                if code <= MIN_OWNER:
+                    fills[i] = fill._replace(maker_owner=self._owner(code))
+        return fills
 
     def _fill_batch(self, n: int) -> FillBatch:
         """The n fills of the last batch (owner codes translated if any were interned)."""

@@ -1,8 +1,11 @@
 """Plain-dataclass configuration of the market and the RL environment, validated at the boundary.
 
-`MarketConfig.from_dict` / `EnvConfig.from_dict` reject unknown keys and bad values with a
-`ValueError` that names the dotted key and the value. Hydra lives in pipeline/, not here.
-Prices are integer ticks (`initial_price` ticks of `tick_size` currency units each).
+Range checks are declared next to each field (`bounded(default, low, high, ...)`, dataclass
+field metadata) and applied once by `check_fields` when a config is built; the step never looks
+at them. `MarketConfig.from_dict` / `EnvConfig.from_dict` reject unknown keys and bad values
+with a `ValueError` that names the dotted key and the value. Names and defaults shared with the
+pipeline come from market.vocabulary. Hydra lives in pipeline/, not here. Prices are integer
+ticks (`initial_price` ticks of `tick_size` currency units each).
 """
 
 from __future__ import annotations
@@ -11,171 +14,102 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from market._validate import _build, _is_int, _is_number, _require
+from market._validate import Bounds, _build, _is_int, _is_number, _require, bounded, check_fields
+from market.vocabulary import (
+    AGENT_DEFAULTS,
+    BACKGROUND_KINDS,
+    DEFAULT_COUNTS,
+    EVENT_DEFAULTS,
+    EVENT_TYPES,
+    STYLES,
+)  # fmt: skip
 
-BACKGROUND_KINDS = ("noise", "fundamentalist", "momentum", "market_maker")
-STYLES = ("momentum", "mean_reversion", "adaptive")
-EVENT_TYPES = ("flash_crash", "liquidity_shock", "news_shock", "volatility_regime")
-DEFAULT_COUNTS = {"noise": 60, "fundamentalist": 20, "momentum": 14, "market_maker": 6}
+__all__ = [
+    "BACKGROUND_KINDS", "DEFAULT_AGENTS", "DEFAULT_COUNTS", "EVENT_DEFAULTS", "EVENT_TYPES",
+    "STYLES", "AgentSpec", "EnvConfig", "EventSpec", "FundamentalConfig",
+    "FundamentalistConfig", "MarketConfig", "MarketMakerConfig", "MomentumConfig", "NoiseConfig",
+]  # fmt: skip
+
+MAX_COUNT = 10_000  # background traders of one kind
 
 
 @dataclass(frozen=True)
 class FundamentalConfig:
     """Latent fundamental value: a log random walk with Bernoulli jumps (per-step parameters)."""
 
-    sigma: float = 1e-5
-    jump_prob: float = 0.002
-    jump_sigma: float = 3e-4
-
-    def check(self, p: str) -> None:
-        _require(self.sigma >= 0, f"{p}.sigma", self.sigma, "must be >= 0")
-        _require(0 <= self.jump_prob <= 1, f"{p}.jump_prob", self.jump_prob, "must be in [0, 1]")
-        _require(self.jump_sigma >= 0, f"{p}.jump_sigma", self.jump_sigma, "must be >= 0")
+    sigma: float = bounded(1e-5, 0)
+    jump_prob: float = bounded(0.002, 0, 1)
+    jump_sigma: float = bounded(3e-4, 0)
 
 
 @dataclass(frozen=True)
 class NoiseConfig:
     """Zero-intelligence traders; a shared persistent activity state scales order sizes."""
 
-    p_act: float = 0.35
-    p_market: float = 0.3
-    mean_offset: float = 8.0
-    mean_size: float = 8.0
-    lifetime: int = 10
-    activity_phi: float = 0.985
-    activity_sigma: float = 0.15
-
-    def check(self, p: str) -> None:
-        for name in ("p_act", "p_market"):
-            v = getattr(self, name)
-            _require(0 <= v <= 1, f"{p}.{name}", v, "must be in [0, 1]")
-        _require(self.mean_offset >= 0, f"{p}.mean_offset", self.mean_offset, "must be >= 0")
-        _require(self.mean_size >= 1, f"{p}.mean_size", self.mean_size, "must be >= 1")
-        _require(self.lifetime >= 1, f"{p}.lifetime", self.lifetime, "must be >= 1")
-        _require(0 <= self.activity_phi < 1, f"{p}.activity_phi", self.activity_phi, "in [0, 1)")
-        _require(self.activity_sigma >= 0, f"{p}.activity_sigma", self.activity_sigma, ">= 0")
+    p_act: float = bounded(0.35, 0, 1)
+    p_market: float = bounded(0.3, 0, 1)
+    mean_offset: float = bounded(8.0, 0)
+    mean_size: float = bounded(8.0, 1)
+    lifetime: int = bounded(10, 1)
+    activity_phi: float = bounded(0.985, 0, 1, high_open=True)
+    activity_sigma: float = bounded(0.15, 0)
 
 
 @dataclass(frozen=True)
 class FundamentalistConfig:
     """Value traders: buy below, sell above their noisy view of the fundamental."""
 
-    p_act: float = 0.1
-    threshold_bps_min: float = 5.0
-    threshold_bps_max: float = 40.0
-    perception_sigma: float = 0.001
-    size_per_bps: float = 0.5
-    max_size: int = 25
-    lifetime: int = 20
-
-    def check(self, p: str) -> None:
-        _require(0 <= self.p_act <= 1, f"{p}.p_act", self.p_act, "must be in [0, 1]")
-        _require(
-            self.threshold_bps_min >= 0,
-            f"{p}.threshold_bps_min",
-            self.threshold_bps_min,
-            "must be >= 0",
-        )
-        _require(
-            self.threshold_bps_max >= self.threshold_bps_min,
-            f"{p}.threshold_bps_max",
-            self.threshold_bps_max,
-            "must be >= threshold_bps_min",
-        )
-        _require(self.perception_sigma >= 0, f"{p}.perception_sigma", self.perception_sigma, ">= 0")
-        _require(self.size_per_bps > 0, f"{p}.size_per_bps", self.size_per_bps, "must be > 0")
-        _require(self.max_size >= 1, f"{p}.max_size", self.max_size, "must be >= 1")
-        _require(self.lifetime >= 1, f"{p}.lifetime", self.lifetime, "must be >= 1")
+    p_act: float = bounded(0.1, 0, 1)
+    threshold_bps_min: float = bounded(5.0, 0)
+    threshold_bps_max: float = bounded(40.0, at_least="threshold_bps_min")
+    perception_sigma: float = bounded(0.001, 0)
+    size_per_bps: float = bounded(0.5, 0, low_open=True)
+    max_size: int = bounded(25, 1)
+    lifetime: int = bounded(20, 1)
 
 
 @dataclass(frozen=True)
 class MomentumConfig:
     """Trend-following chartists: market orders in the direction of the move over their lookback."""
 
-    p_act: float = 0.15
-    lookback_min: int = 5
-    lookback_max: int = 40
-    threshold_bps: float = 5.0
-    size_per_bps: float = 0.5
-    max_size: int = 20
-
-    def check(self, p: str) -> None:
-        _require(0 <= self.p_act <= 1, f"{p}.p_act", self.p_act, "must be in [0, 1]")
-        _require(self.lookback_min >= 1, f"{p}.lookback_min", self.lookback_min, "must be >= 1")
-        _require(
-            self.lookback_min <= self.lookback_max <= 500,
-            f"{p}.lookback_max",
-            self.lookback_max,
-            "must be in [lookback_min, 500]",
-        )
-        _require(self.threshold_bps >= 0, f"{p}.threshold_bps", self.threshold_bps, "must be >= 0")
-        _require(self.size_per_bps > 0, f"{p}.size_per_bps", self.size_per_bps, "must be > 0")
-        _require(self.max_size >= 1, f"{p}.max_size", self.max_size, "must be >= 1")
+    p_act: float = bounded(0.15, 0, 1)
+    lookback_min: int = bounded(5, 1)
+    lookback_max: int = bounded(40, high=500, at_least="lookback_min")
+    threshold_bps: float = bounded(5.0, 0)
+    size_per_bps: float = bounded(0.5, 0, low_open=True)
+    max_size: int = bounded(20, 1)
 
 
 @dataclass(frozen=True)
 class MarketMakerConfig:
     """Market makers quoting a ladder on both sides; wider with volatility, skewed by inventory."""
 
-    levels: int = 3
-    half_spread: int = 0
-    level_gap: int = 1
-    size: int = 5
-    vol_widening: float = 0.8
-    withdraw_vol_ticks: float = 12.0
-    inventory_limit: int = 1000
-    inventory_skew: float = 0.01
-    vol_halflife: float = 10.0
-    anchor_weight: float = 0.15
-    fair_value_speed: float = 0.5
-    news_pass_through: float = 1.0
-    news_sweep_ticks: float = 2.0
-    news_sweep_qty: int = 100
-
-    def check(self, p: str) -> None:
-        _require(1 <= self.levels <= 10, f"{p}.levels", self.levels, "must be in [1, 10]")
-        _require(self.half_spread >= 0, f"{p}.half_spread", self.half_spread, "must be >= 0")
-        _require(self.level_gap >= 1, f"{p}.level_gap", self.level_gap, "must be >= 1")
-        _require(self.size >= 1, f"{p}.size", self.size, "must be >= 1")
-        _require(self.vol_widening >= 0, f"{p}.vol_widening", self.vol_widening, "must be >= 0")
-        _require(
-            self.withdraw_vol_ticks > 0,
-            f"{p}.withdraw_vol_ticks",
-            self.withdraw_vol_ticks,
-            "must be > 0",
-        )
-        _require(self.inventory_limit >= 1, f"{p}.inventory_limit", self.inventory_limit, ">= 1")
-        _require(self.inventory_skew >= 0, f"{p}.inventory_skew", self.inventory_skew, ">= 0")
-        _require(self.vol_halflife > 0, f"{p}.vol_halflife", self.vol_halflife, "must be > 0")
-        _require(
-            0 <= self.anchor_weight <= 1, f"{p}.anchor_weight", self.anchor_weight, "in [0, 1]"
-        )
-        _require(
-            0 < self.fair_value_speed <= 1,
-            f"{p}.fair_value_speed",
-            self.fair_value_speed,
-            "must be in (0, 1]",
-        )
-        _require(
-            0 <= self.news_pass_through <= 2,
-            f"{p}.news_pass_through",
-            self.news_pass_through,
-            "must be in [0, 2]",
-        )
-        _require(self.news_sweep_ticks > 0, f"{p}.news_sweep_ticks", self.news_sweep_ticks, "> 0")
-        _require(self.news_sweep_qty >= 1, f"{p}.news_sweep_qty", self.news_sweep_qty, ">= 1")
+    levels: int = bounded(3, 1, 10)
+    half_spread: int = bounded(0, 0)
+    level_gap: int = bounded(1, 1)
+    size: int = bounded(5, 1)
+    vol_widening: float = bounded(0.8, 0)
+    withdraw_vol_ticks: float = bounded(12.0, 0, low_open=True)
+    inventory_limit: int = bounded(1000, 1)
+    inventory_skew: float = bounded(0.01, 0)
+    vol_halflife: float = bounded(10.0, 0, low_open=True)
+    anchor_weight: float = bounded(0.15, 0, 1)
+    fair_value_speed: float = bounded(0.5, 0, 1, low_open=True)
+    news_pass_through: float = bounded(1.0, 0, 2)
+    news_sweep_ticks: float = bounded(2.0, 0, low_open=True)
+    news_sweep_qty: int = bounded(100, 1)
 
 
 @dataclass(frozen=True)
 class MarketConfig:
     """The market: price grid, episode length, background trader mix and per-type parameters."""
 
-    initial_price: int = 10_000
-    tick_size: float = 0.01
-    episode_length: int = 1000
-    warmup_steps: int = 50
-    initial_cash: float = 1_000_000.0
-    initial_shares: int = 0
+    initial_price: int = bounded(10_000, 100)
+    tick_size: float = bounded(0.01, 0, low_open=True)
+    episode_length: int = bounded(1000, 1)
+    warmup_steps: int = bounded(50, 0)
+    initial_cash: float = bounded(1_000_000.0, 0)
+    initial_shares: int = bounded(0, 0)
     counts: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_COUNTS))
     fundamental: FundamentalConfig = field(default_factory=FundamentalConfig)
     noise: NoiseConfig = field(default_factory=NoiseConfig)
@@ -184,32 +118,13 @@ class MarketConfig:
     market_maker: MarketMakerConfig = field(default_factory=MarketMakerConfig)
 
     def check(self, p: str = "market") -> None:
-        _require(
-            self.initial_price >= 100,
-            f"{p}.initial_price",
-            self.initial_price,
-            "must be >= 100 ticks",
-        )
-        _require(self.tick_size > 0, f"{p}.tick_size", self.tick_size, "must be > 0")
-        _require(self.episode_length >= 1, f"{p}.episode_length", self.episode_length, ">= 1")
-        _require(self.warmup_steps >= 0, f"{p}.warmup_steps", self.warmup_steps, "must be >= 0")
-        _require(self.initial_cash >= 0, f"{p}.initial_cash", self.initial_cash, "must be >= 0")
-        _require(self.initial_shares >= 0, f"{p}.initial_shares", self.initial_shares, ">= 0")
+        """Declared ranges of every field, known kinds and counts in [0, MAX_COUNT]."""
         for kind, n in self.counts.items():
-            _require(
-                kind in BACKGROUND_KINDS,
-                f"{p}.counts",
-                kind,
-                f"unknown trader kind; choose from {list(BACKGROUND_KINDS)}",
-            )
-            _require(
-                isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 10_000,
-                f"{p}.counts.{kind}",
-                n,
-                "must be an int in [0, 10000]",
-            )
-        for name in ("fundamental", *BACKGROUND_KINDS):
-            getattr(self, name).check(f"{p}.{name}")
+            _require(kind in BACKGROUND_KINDS, f"{p}.counts", kind,
+                     f"unknown trader kind; choose from {list(BACKGROUND_KINDS)}")  # fmt: skip
+            _require(_is_int(n) and 0 <= n <= MAX_COUNT, f"{p}.counts.{kind}", n,
+                     f"must be an int in [0, {MAX_COUNT}]")  # fmt: skip
+        check_fields(self, p)
 
     def count(self, kind: str) -> int:
         """Number of background traders of `kind` (0 when not configured)."""
@@ -228,35 +143,23 @@ class AgentSpec:
     """One RL agent: name, style (reward shaping), order size and position limit, reward weights.
 
     `trend_weight` is used by the momentum style, `inventory_penalty` by mean_reversion and
-    `risk_aversion` by adaptive (see market/rewards.py).
+    `risk_aversion` by adaptive (see market/rewards.py); defaults in market.vocabulary.
     """
 
     name: str
     style: str
-    order_size: int = 10
-    max_position: int = 100
-    trend_weight: float = 0.05
-    inventory_penalty: float = 0.02
-    risk_aversion: float = 0.5
+    order_size: int = bounded(AGENT_DEFAULTS["order_size"], 1)
+    max_position: int = bounded(AGENT_DEFAULTS["max_position"], at_least="order_size")
+    trend_weight: float = bounded(AGENT_DEFAULTS["trend_weight"], 0)
+    inventory_penalty: float = bounded(AGENT_DEFAULTS["inventory_penalty"], 0)
+    risk_aversion: float = bounded(AGENT_DEFAULTS["risk_aversion"], 0)
 
     def check(self, p: str) -> None:
-        _require(
-            isinstance(self.name, str) and bool(self.name),
-            f"{p}.name",
-            self.name,
-            "must be a non-empty string",
-        )
+        """A non-empty name, a known style and the declared ranges."""
+        _require(isinstance(self.name, str) and bool(self.name), f"{p}.name", self.name,
+                 "must be a non-empty string")  # fmt: skip
         _require(self.style in STYLES, f"{p}.style", self.style, f"choose from {list(STYLES)}")
-        _require(self.order_size >= 1, f"{p}.order_size", self.order_size, "must be >= 1")
-        _require(
-            self.max_position >= self.order_size,
-            f"{p}.max_position",
-            self.max_position,
-            "must be >= order_size",
-        )
-        for name in ("trend_weight", "inventory_penalty", "risk_aversion"):
-            v = getattr(self, name)
-            _require(v >= 0, f"{p}.{name}", v, "must be >= 0")
+        check_fields(self, p)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], prefix: str = "agent") -> AgentSpec:
@@ -271,11 +174,12 @@ class AgentSpec:
         return spec
 
 
-EVENT_DEFAULTS: dict[str, tuple[int, dict[str, float]]] = {
-    "flash_crash": (5, {"qty_per_step": 500.0}),
-    "liquidity_shock": (50, {}),
-    "news_shock": (20, {"jump": -0.03}),
-    "volatility_regime": (100, {"scale": 3.0}),
+# Declared checks of the event params (names and defaults in market.vocabulary).
+EVENT_PARAM_BOUNDS: dict[str, dict[str, Bounds]] = {
+    "flash_crash": {"qty_per_step": Bounds(low=1)},
+    "liquidity_shock": {},
+    "news_shock": {"jump": Bounds(-1, 1, low_open=True, high_open=True)},
+    "volatility_regime": {"scale": Bounds(low=0, low_open=True)},
 }
 
 
@@ -290,38 +194,21 @@ class EventSpec:
     """
 
     type: str
-    step: int
-    duration: int = 0
+    step: int = bounded(0, 0)
+    duration: int = bounded(0, 1)
     params: dict[str, float] = field(default_factory=dict)
 
     def check(self, p: str) -> None:
-        _require(
-            self.type in EVENT_TYPES, f"{p}.type", self.type, f"choose from {list(EVENT_TYPES)}"
-        )
-        _require(self.step >= 0, f"{p}.step", self.step, "must be >= 0")
-        _require(self.duration >= 1, f"{p}.duration", self.duration, "must be >= 1")
-        allowed = EVENT_DEFAULTS[self.type][1]
+        """A known type, declared ranges of step, duration and each param."""
+        _require(self.type in EVENT_TYPES, f"{p}.type", self.type,
+                 f"choose from {list(EVENT_TYPES)}")  # fmt: skip
+        check_fields(self, p)
+        allowed = EVENT_PARAM_BOUNDS[self.type]
         for k, v in self.params.items():
-            _require(
-                k in allowed, f"{p}.params", k, f"unknown param for {self.type}: {list(allowed)}"
-            )
+            _require(k in allowed, f"{p}.params", k,
+                     f"unknown param for {self.type}: {list(allowed)}")  # fmt: skip
             _require(_is_number(v), f"{p}.params.{k}", v, "must be a number")
-        if self.type == "flash_crash":
-            _require(
-                self.params["qty_per_step"] >= 1,
-                f"{p}.params.qty_per_step",
-                self.params["qty_per_step"],
-                "must be >= 1",
-            )
-        if self.type == "volatility_regime":
-            _require(self.params["scale"] > 0, f"{p}.params.scale", self.params["scale"], "> 0")
-        if self.type == "news_shock":
-            _require(
-                abs(self.params["jump"]) < 1,
-                f"{p}.params.jump",
-                self.params["jump"],
-                "must be a log jump in (-1, 1)",
-            )
+            _require(allowed[k].holds(v, self), f"{p}.params.{k}", v, allowed[k].why())
 
     @property
     def end(self) -> int:
@@ -335,9 +222,8 @@ class EventSpec:
         _require("type" in d, f"{prefix}.type", None, "is required")
         _require("step" in d, f"{prefix}.step", None, "is required")
         etype = d["type"]
-        _require(
-            etype in EVENT_DEFAULTS, f"{prefix}.type", etype, f"choose from {list(EVENT_TYPES)}"
-        )
+        _require(etype in EVENT_DEFAULTS, f"{prefix}.type", etype,
+                 f"choose from {list(EVENT_TYPES)}")  # fmt: skip
         duration, defaults = EVENT_DEFAULTS[etype]
         if not d.get("duration"):
             d["duration"] = duration
@@ -368,7 +254,7 @@ class EnvConfig:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> EnvConfig:
-        """Build from the env config dict (all keys optional); see CONTRACTS.md for the format."""
+        """Build from the env config dict (all keys optional; format in MultiAgentMarketEnv)."""
         d = dict(d or {})
         allowed = {"seed", "episode_length", "market", "agents", "events"}
         for key in d:

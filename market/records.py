@@ -30,6 +30,11 @@ class MarketRecorder:
         self.data = np.empty((len(MARKET_COLUMNS), max(capacity, 16)), dtype=np.float64)
         self.n = 0
 
+    def reserve(self, rows: int) -> None:
+        """Make room for `rows` rows in all (doubling)."""
+        while rows > self.data.shape[1]:
+            self.data = np.concatenate((self.data, np.empty_like(self.data)), axis=1)
+
     def append(self, row: tuple[float, ...]) -> None:
         """Add one step's row, in MARKET_COLUMNS order."""
         if self.n == self.data.shape[1]:
@@ -55,6 +60,11 @@ class AgentRecorder:
     def __init__(self, capacity: int) -> None:
         self.data = np.empty((len(AGENT_COLUMNS), max(capacity, 16)), dtype=np.float64)
         self.n = 0
+
+    def reserve(self, rows: int) -> None:
+        """Make room for `rows` rows in all (doubling)."""
+        while rows > self.data.shape[1]:
+            self.data = np.concatenate((self.data, np.empty_like(self.data)), axis=1)
 
     def extend(self, block: np.ndarray) -> None:
         """Add a (6, k) block of rows."""

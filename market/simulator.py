@@ -3,34 +3,41 @@
 One step: the events of the step are applied, the fundamental moves, expired orders are
 cancelled, market makers requote, the other background traders act in a random arrival order,
 the stress seller and the RL agents send market orders, and the book matches the whole batch.
-Every trader's cash (integer ticks) and shares change only through fills, so both are conserved.
-Randomness comes from per-component Generators spawned from one seed, each drawing a fixed number
-of variates per step, so runs with the same seed share background randomness (common random
-numbers) whatever the RL agents do.
+All of it runs in ONE compiled call (market/_step.py); Python only turns the step's events and
+the RL actions into arrays. Every trader's cash (integer ticks) and shares change only through
+fills, so both are conserved. Randomness comes from per-component Generators spawned from one
+seed, each drawing a fixed number of variates per step (drawn ahead in blocks, market/_draws.py),
+so runs with the same seed share background randomness (common random numbers) whatever the RL
+agents do.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from market.agents.base import KIND, LIFETIME, N_ROWS, OWNER, PRICE, QTY, SIDE, MarketView
-from market.agents.fundamentalist import Fundamentalists
-from market.agents.market_maker import QUOTE_LIFETIME, MarketMakers
-from market.agents.momentum import MomentumTraders
-from market.agents.noise import NoiseTraders
+from market import _nbtables as tb
+from market import _step
+from market import state as st
+from market._draws import DrawBlocks
+from market.accounts import Accounts
+from market.agents import group_class
+from market.agents.base import MV_SIZE, N_ROWS, PRICE, QTY, TraderGroup
+from market.agents.market_maker import QUOTE_LIFETIME
 from market.book import OrderBook
-from market.config import BACKGROUND_KINDS, AgentSpec, EventSpec, MarketConfig
+from market.config import AgentSpec, EventSpec, MarketConfig
 from market.events import NO_EFFECTS, EventSchedule, StepEffects, as_event
 from market.expiry import ExpiryQueue
-from market.orders import KIND_CANCEL, KIND_MARKET, SELL, FillBatch
+from market.orders import FillBatch
 from market.records import AgentRecorder, MarketRecorder
-from market.settlement import settle
-from market.snapshot import DEPTH_LEVELS, market_row, snapshot
+from market.snapshot import snapshot
+from market.state import HISTORY, MarketState
+from market.vocabulary import BACKGROUND_KINDS
+
+__all__ = ["HISTORY", "STREAMS", "MarketSimulator"]
 
 STREAMS = (
     "fundamental",
@@ -41,14 +48,23 @@ STREAMS = (
     "arrival",
     "events",
 )
-HISTORY = 512
 STRESS_SELLER = "stress_seller"
-_GROUP_CLASSES: dict[str, Any] = {
-    "noise": NoiseTraders,
-    "fundamentalist": Fundamentalists,
-    "momentum": MomentumTraders,
-    "market_maker": MarketMakers,
-}
+# Group order inside the fused step: makers requote first, then the takers in arrival order.
+STEP_ORDER = ("market_maker", "noise", "fundamentalist", "momentum")
+TAKERS = STEP_ORDER[1:]
+_DRAW_STREAMS = ("fundamental", *STEP_ORDER, "arrival")  # _step.D_* column order
+_FUNDAMENTAL_DRAWS = [(1, 1), (0, 1), (1, 1)]  # normal, jump uniform, jump normal
+
+
+def _effects_vector(eff: StepEffects) -> np.ndarray:
+    v = np.zeros(st.N_EFFECTS)
+    v[st.EFF_STRESS], v[st.EFF_MAKERS_OUT] = float(eff.stress), float(eff.makers_out)
+    v[st.EFF_NOISE_SCALE], v[st.EFF_SELL_QTY] = eff.noise_scale, eff.sell_qty
+    v[st.EFF_JUMP] = eff.fundamental_jump
+    return v
+
+
+_NO_EFFECTS_VECTOR = _effects_vector(NO_EFFECTS)
 
 
 class MarketSimulator:
@@ -76,17 +92,27 @@ class MarketSimulator:
         self._rngs = {n: np.random.default_rng(s) for n, s in zip(STREAMS, children, strict=True)}
         self.book = OrderBook()
         self.schedule = EventSchedule(self._scheduled)
-        self._ids: list[str] = []
-        self._types: list[str] = []
-        self._kind_counts: dict[str, int] = {}
-        self.cash = np.zeros(0, dtype=np.int64)
-        self.shares = np.zeros(0, dtype=np.int64)
-        self.groups: dict[str, Any] = {}
+        self.accounts_book = Accounts(round(cfg.initial_cash / cfg.tick_size), cfg.initial_shares)
+        self.groups: dict[str, TraderGroup] = {}
         for kind in BACKGROUND_KINDS:
-            owners = np.array([self._new_owner(kind) for _ in range(cfg.count(kind))], np.int64)
-            self.groups[kind] = _GROUP_CLASSES[kind](getattr(cfg, kind), owners)
-        self._stress_owner = self._new_owner("event", STRESS_SELLER)
-        self._resize()
+            owners = [self.accounts_book.open(kind) for _ in range(cfg.count(kind))]
+            self.groups[kind] = group_class(kind)(getattr(cfg, kind), np.array(owners, np.int64))
+        stress_owner = self.accounts_book.open("event", STRESS_SELLER)
+        self._fs, self._ist, self.history = st.new_state(cfg.initial_price)
+        self._prm = np.zeros(st.N_PARAMS)
+        f, mm = cfg.fundamental, cfg.market_maker
+        self._prm[[st.SIGMA, st.JUMP_PROB, st.JUMP_SIGMA]] = f.sigma, f.jump_prob, f.jump_sigma
+        self._prm[st.VOL_ALPHA] = 1.0 - 0.5 ** (1.0 / mm.vol_halflife)
+        self._prm[st.ANCHOR_ALPHA], self._prm[st.TICK] = mm.fair_value_speed, cfg.tick_size
+        self._prm[st.STRESS_OWNER] = stress_owner
+        self._mv = np.zeros(MV_SIZE)
+        self._fills = np.zeros((0, tb.FF), dtype=np.int64)
+        self._actions = self._executed = np.zeros(0, dtype=np.int64)
+        self._acted = False
+        self._pnl, self._pnl_valid = np.zeros(0), False
+        lifetimes = [cfg.noise.lifetime, cfg.fundamentalist.lifetime, QUOTE_LIFETIME]
+        self._expiry = ExpiryQueue(lifetimes)
+        self._draws = DrawBlocks([self._rngs[s] for s in _DRAW_STREAMS], self._layouts())
         self.rl_names: list[str] = []
         self._rl_all: list[str] = []
         self.rl_owner = np.zeros(0, np.int64)
@@ -95,81 +121,88 @@ class MarketSimulator:
         self.rl_value0 = np.zeros(0, np.float64)
         self.rl_record_idx = np.zeros(0, np.int64)
         self._rl_version = 0
-        self._rl_lists: tuple[list[int], list[int], list[int]] = ([], [], [])
-        self._init_state()
+        self._pnl_cache: tuple[tuple[int, int], np.ndarray] = ((-1, 0), np.zeros(0))
+        self.market_rec = MarketRecorder(cfg.episode_length)
+        self.agent_rec = AgentRecorder(cfg.episode_length * max(len(self._agent_specs), 1))
+        self.last_effects = NO_EFFECTS
+        self.step_count = 0
+        self._agent_rows = 0
+        self._changed()
         for spec in self._agent_specs:
             self._register_rl(spec)
         for _ in range(cfg.warmup_steps):
-            self._advance(NO_EFFECTS, {})
-        self.market_rec = MarketRecorder(cfg.episode_length)
-        self.agent_rec = AgentRecorder(cfg.episode_length * max(len(self.rl_names), 1))
-        self.step_count = 0
+            self._run(_NO_EFFECTS_VECTOR, record=False)
 
-    def _init_state(self) -> None:
-        p0 = float(self.config.initial_price)
-        self.mid = p0
-        self.log_fundamental = math.log(p0)
-        self.vol_ticks = 0.0
-        self.mid_ema = p0
-        self.abs_ret_ewma = 0.0
-        self.log_mid_ema = math.log(p0)
-        self.history = np.full(HISTORY, math.log(p0))
-        self.clock = 0
-        self.best_bid: int | None = None
-        self.best_ask: int | None = None
-        self.bid_depth = self.ask_depth = self.volume = self.trades = self.flow = 0
-        self.last_fills = FillBatch.empty()
-        self._pnl_cache: tuple[tuple[int, int], np.ndarray] = ((-1, 0), np.zeros(0))
-        self.last_effects = NO_EFFECTS
-        self._next_id = 1
-        cfg = self.config
-        lifetimes = [cfg.noise.lifetime, cfg.fundamentalist.lifetime, QUOTE_LIFETIME]
-        self._expiry = ExpiryQueue(lifetimes)
-        self._vol_alpha = 1.0 - 0.5 ** (1.0 / self.config.market_maker.vol_halflife)
-        self._anchor_alpha = self.config.market_maker.fair_value_speed
+    def _layouts(self) -> list[list[tuple[int, int]]]:
+        """Per-step draw layouts in _DRAW_STREAMS order."""
+        takers = sum(self.groups[k].owners.shape[0] for k in TAKERS)
+        return [_FUNDAMENTAL_DRAWS, *(self.groups[k].draw_layout() for k in STEP_ORDER),
+                [(0, takers)]]  # fmt: skip
 
-    def _resize(self) -> None:
-        """Cache the per-step order capacity and arrival slots of the background groups."""
-        self._capacity = sum(g.capacity for g in self.groups.values())
-        self._n_slots = sum(self.groups[k].owners.shape[0] for k in _TAKERS)
+    def _changed(self) -> None:
+        """Resize the step's buffers and rebuild its argument list after traders changed."""
+        g = [self.groups[k] for k in STEP_ORDER]
+        self._new_orders = sum(x.capacity for x in g) + 1 + self.rl_owner.shape[0]
+        self._expiry.ensure(self._new_orders)
+        width = self._expiry.ring.shape[1] + self._new_orders
+        self._out = np.zeros((N_ROWS, width), dtype=np.int64)
+        self._ids = np.zeros(width, dtype=np.int64)
+        n_rl = self.rl_owner.shape[0]
+        if self._actions.shape[0] != n_rl:
+            self._actions = np.zeros(n_rl, dtype=np.int64)
+            self._executed = np.zeros(n_rl, dtype=np.int64)
+            self._acted = False
+        self._pnl = np.zeros(n_rl)  # written by every step; stale until the next one
+        self._pnl_valid = False
+        cap = int(self.book._buf[tb.FCAP])
+        if self._fills.shape[0] < cap:
+            self._fills = np.zeros((cap, tb.FF), dtype=np.int64)
+        self._offs = np.array(self._draws.offsets, dtype=np.int64)
+        groups = [a for x in g for a in (x.table, x.owners, x.active, x.cfgv, x.gstate)]
+        self._args = (
+            self._fs, self._ist, self._prm, self.history, self._mv, self.cash, self.shares,
+            self._offs, *groups, self._actions, self.rl_owner, self.rl_size, self.rl_max,
+            self.rl_value0, self.rl_record_idx, self._executed, self._pnl, self._expiry.ring,
+            self._expiry.counts, self._expiry.lifetimes, self._out, self._ids, self._fills,
+            self.market_rec.data, self.agent_rec.data,
+        )  # fmt: skip
+        row = np.zeros(self._draws.width)
+        self._kernel = _step.entry(self.book._buf, row, _NO_EFFECTS_VECTOR, True, *self._args)
 
-    def _new_owner(self, kind: str, name: str | None = None) -> int:
-        """Register a trader account (initial endowment) and return its owner id."""
-        k = self._kind_counts.get(kind, 0)
-        self._kind_counts[kind] = k + 1
-        self._ids.append(name or f"{kind}_{k}")
-        self._types.append(kind)
-        tick = self.config.tick_size
-        self.cash = np.append(self.cash, round(self.config.initial_cash / tick))
-        self.shares = np.append(self.shares, self.config.initial_shares)
-        return len(self._ids) - 1
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle support: the compiled entry point and its argument tuple are rebuilt on load."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_kernel", "_args")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._changed()
 
     # ------------------------------------------------------------------ traders
     def add_trader(self, kind: str, params: dict[str, Any] | None = None) -> str:
         """Add one background trader of `kind` at run time; return its id."""
         if kind not in self.groups:
             raise ValueError(f"kind={kind!r}: unknown trader kind; choose from {list(self.groups)}")
-        owner = self._new_owner(kind)
+        owner = self.accounts_book.open(kind)
         try:
             self.groups[kind].add(owner, params)
         except ValueError:
-            self._ids.pop()
-            self._types.pop()
-            self._kind_counts[kind] -= 1
-            self.cash, self.shares = self.cash[:-1], self.shares[:-1]
+            self.accounts_book.close_last()
             raise
-        self._resize()
-        return self._ids[owner]
+        self._draws.rewind()
+        self._draws.set_layouts(self._layouts())
+        self._changed()
+        return self.accounts_book.ids[owner]
 
     def remove_trader(self, trader_id: str) -> None:
         """Stop a trader (background or RL), cancel its orders; its account stays (conservation)."""
         if trader_id in self.rl_names:
             self.remove_rl_agent(trader_id)
             return
-        if trader_id not in self._ids or self._types[self._ids.index(trader_id)] not in self.groups:
+        owner = self.accounts_book.owner(trader_id)
+        kind = self.accounts_book.types[owner]
+        if kind not in self.groups:
             raise KeyError(trader_id)
-        owner = self._ids.index(trader_id)
-        group = self.groups[self._types[owner]]
+        group = self.groups[kind]
         local = int(np.flatnonzero(group.owners == owner)[0])
         if not group.active[local]:
             raise KeyError(trader_id)
@@ -179,13 +212,13 @@ class MarketSimulator:
     def add_rl_agent(self, spec: AgentSpec) -> None:
         """Add an RL agent (market orders of `spec.order_size` via `step`), kept across resets."""
         spec.check(f"agent {spec.name!r}")
-        if spec.name in self.rl_names or spec.name in self._ids:
+        if spec.name in self.rl_names or spec.name in self.accounts_book.ids:
             raise ValueError(f"name={spec.name!r}: a trader with this name already exists")
         self._register_rl(spec)
         self._agent_specs.append(spec)
 
     def _register_rl(self, spec: AgentSpec) -> None:
-        owner = self._new_owner("rl", spec.name)
+        owner = self.accounts_book.open("rl", spec.name)
         self.rl_names.append(spec.name)
         self._rl_all.append(spec.name)
         self.rl_owner = np.append(self.rl_owner, owner)
@@ -197,9 +230,9 @@ class MarketSimulator:
         self._rl_changed()
 
     def _rl_changed(self) -> None:
-        """Refresh caches that depend on the set of live RL agents."""
+        """Refresh what depends on the set of live RL agents."""
         self._rl_version += 1
-        self._rl_lists = (self.rl_owner.tolist(), self.rl_size.tolist(), self.rl_max.tolist())
+        self._changed()
 
     def remove_rl_agent(self, name: str) -> None:
         """Stop an RL agent (KeyError if unknown); its account stays in `accounts()`."""
@@ -233,141 +266,65 @@ class MarketSimulator:
     # ------------------------------------------------------------------ stepping
     def step(self, rl_actions: Mapping[str, int] | None = None) -> None:
         """Advance one step; `rl_actions` maps RL agent name -> -1 sell, 0 hold, +1 buy."""
-        effects = self.schedule.effects(self.step_count)
-        executed = self._advance(effects, rl_actions or {})
-        self._record(effects, executed)
+        n_rl = self.rl_owner.shape[0]
+        if self.step_count >= self.market_rec.data.shape[1] or (
+            self._agent_rows + n_rl > self.agent_rec.data.shape[1]
+        ):
+            self._grow_records(n_rl)
+        if rl_actions:
+            self._set_actions(rl_actions)
+        elif self._acted:
+            self._actions[:] = 0
+            self._acted = False
+        eff = self.schedule.effects(self.step_count)
+        self._run(_NO_EFFECTS_VECTOR if eff is NO_EFFECTS else _effects_vector(eff), record=True)
+        self.last_effects = eff
         self.step_count += 1
+        self._agent_rows += n_rl
 
-    def _advance(self, eff: StepEffects, actions: Mapping[str, int]) -> np.ndarray:
-        """Run one matching round; return the executed RL actions (after position limits)."""
-        before = math.exp(self.log_fundamental)
-        self._move_fundamental(eff)
-        fundamental = math.exp(self.log_fundamental)
-        news = fundamental - before
-        self.mid_ema += news
-        view = MarketView(
-            self.clock, self.mid, fundamental, self.vol_ticks, self.history, self.clock % HISTORY,
-            self.mid_ema, news, eff.noise_scale, eff.makers_out,
-        )  # fmt: skip
-        executed, rl_orders = self._rl_decisions(actions)
-        cancel_ids = self._expiry.pop(self.clock)
-        nc = cancel_ids.shape[0]
-        m = len(rl_orders)
-        out = np.empty((N_ROWS, nc + self._capacity + m + 1), dtype=np.int64)
-        out[:, :nc] = 0
-        out[KIND, :nc] = KIND_CANCEL
-        k = self._background_orders(view, out, nc)
-        if eff.sell_qty:
-            out[:, k] = (KIND_MARKET, SELL, 0, eff.sell_qty, self._stress_owner, 0)
-            k += 1
-        if m:
-            out[:, k : k + m] = np.array(rl_orders, dtype=np.int64).T
-            k += m
-        ids = np.empty(k, dtype=np.int64)
-        ids[:nc] = cancel_ids
-        ids[nc:] = np.arange(self._next_id, self._next_id + k - nc, dtype=np.int64)
-        self._next_id += k - nc
-        self._match(out[:, :k], ids, nc)
-        self.clock += 1
-        return executed
-
-    def _background_orders(self, view: MarketView, out: np.ndarray, k: int) -> int:
-        """Makers requote first; the other traders' orders follow in a random arrival order."""
-        rngs, shares, groups = self._rngs, self.shares, self.groups
-        k = groups["market_maker"].decide(view, rngs["market_maker"], shares, out, k)
-        start = k
-        for kind in _TAKERS:
-            k = groups[kind].decide(view, rngs[kind], shares, out, k)
-        keys = rngs["arrival"].random(self._n_slots)
-        if k - start > 1:
-            out[:, start:k] = out[:, start:k][:, np.argsort(keys[: k - start], kind="stable")]
-        return k
-
-    def _move_fundamental(self, eff: StepEffects) -> None:
-        f = self.config.fundamental
-        rng = self._rngs["fundamental"]
-        z, u, j = rng.standard_normal(), rng.random(), rng.standard_normal()
-        jump = f.jump_sigma * j if u < f.jump_prob else 0.0
-        self.log_fundamental += f.sigma * z + jump + eff.fundamental_jump
-
-    def _rl_decisions(self, actions: Mapping[str, int]) -> tuple[np.ndarray, list[tuple]]:
-        """Executed actions (clipped at position limits) and the RL market orders, round-robin.
-
-        Plain Python on purpose: a handful of agents is cheaper in lists than in numpy calls.
-        """
-        names = self.rl_names
-        n = len(names)
-        executed = [0] * n
-        for name, a in actions.items():
+    def _set_actions(self, rl_actions: Mapping[str, int]) -> None:
+        names, acts = self.rl_names, self._actions
+        acts[:] = 0
+        for name, a in rl_actions.items():
             if name not in names:
                 raise KeyError(f"unknown RL agent {name!r}; agents: {names}")
             if a not in (-1, 0, 1):
                 raise ValueError(f"rl_actions[{name!r}]={a!r}: must be -1, 0 or 1")
-            executed[names.index(name)] = int(a)
-        orders: list[tuple] = []
-        if any(executed):
-            owners, sizes, limits = self._rl_lists
-            for j in range(n):
-                i = (self.clock + j) % n
-                side = executed[i]
-                if side and abs(int(self.shares[owners[i]]) + side * sizes[i]) > limits[i]:
-                    executed[i] = 0
-                elif side:
-                    orders.append((KIND_MARKET, side, 0, sizes[i], owners[i], 0))
-        return np.array(executed, dtype=np.int64), orders
+            acts[names.index(name)] = int(a)
+        self._acted = True
 
-    def _match(self, orders: np.ndarray, ids: np.ndarray, n_cancels: int) -> None:
-        """Submit the batch (cancels first), settle fills, schedule expiries, update the state."""
-        fills = self.book.submit_batch(
-            orders[KIND], ids, orders[SIDE], orders[PRICE], orders[QTY], orders[OWNER]
-        )
-        new = orders[:, n_cancels:]
-        self._expiry.push(new[KIND], new[LIFETIME], ids[n_cancels:], self.clock)
-        self.volume, self.flow = settle(self.cash, self.shares, fills)
-        self._update_state(fills)
+    def _run(self, eff: np.ndarray, record: bool) -> None:
+        """One compiled step; grows the book when it is full and says which order was bad."""
+        draws = self._draws
+        if draws.t >= draws.block.shape[0]:
+            draws.refill()
+        row = draws.block[draws.t]
+        status = self._kernel(self.book._buf, row, eff, record, *self._args)
+        while status == _step.NEED_ROOM:
+            self.book.reserve(self._new_orders)
+            self._changed()
+            status = self._kernel(self.book._buf, row, eff, record, *self._args)
+        draws.t += 1
+        self._pnl_valid = status == _step.OK
+        if status == _step.BAD_ORDER:
+            i, field = int(self._ist[st.BAD_ROW]), ("qtys", "prices")[int(self._ist[st.BAD_FIELD])]
+            value = int(self._out[QTY if field == "qtys" else PRICE, i])
+            raise ValueError(f"{field}[{i}] = {value}: must be in [1, 2**48)")
 
-    def _update_state(self, fills: FillBatch) -> None:
-        book = self.book
-        bb, ba = book.best_bid(), book.best_ask()
-        prev = self.mid
-        if bb is not None and ba is not None:
-            self.mid = (bb + ba) / 2.0
-        elif len(fills):  # one side empty: the last trade is the best price information
-            self.mid = float(fills.price[-1])
-        self.best_bid, self.best_ask = bb, ba
-        self.bid_depth = book.total_depth("buy", DEPTH_LEVELS)
-        self.ask_depth = book.total_depth("sell", DEPTH_LEVELS)
-        self.trades = len(fills)
-        self.last_fills = fills
-        a = self._vol_alpha
-        self.vol_ticks = (1.0 - a) * self.vol_ticks + a * abs(self.mid - prev)
-        log_mid = math.log(self.mid)
-        self.abs_ret_ewma = (1.0 - a) * self.abs_ret_ewma + a * abs(
-            log_mid - self.history[self.clock % HISTORY]
-        )
-        self.log_mid_ema += (log_mid - self.log_mid_ema) / 10.0
-        self.mid_ema += (self.mid - self.mid_ema) * self._anchor_alpha
-        self.history[(self.clock + 1) % HISTORY] = log_mid
-
-    def _record(self, eff: StepEffects, executed: np.ndarray) -> None:
-        tick = self.config.tick_size
-        self.market_rec.append(market_row(self, eff.stress))
-        self.last_effects = eff
-        n = len(self.rl_names)
-        if n:
-            owner = self.rl_owner
-            rows = np.empty((6, n))
-            rows[0] = self.step_count
-            rows[1] = self.rl_record_idx
-            rows[2] = executed
-            rows[3] = self.shares[owner]
-            rows[4] = self.cash[owner] * tick
-            rows[5] = self.rl_pnl()
-            self.agent_rec.extend(rows)
+    def _grow_records(self, n_rl: int) -> None:
+        self.market_rec.reserve(self.step_count + 1)
+        self.agent_rec.reserve(self._agent_rows + n_rl)
+        self._changed()
 
     # ------------------------------------------------------------------ views
+    def market_state(self) -> MarketState:
+        """The market after the last step, as one read-only value."""
+        return MarketState.read(self._fs, self._ist, self.config.tick_size)
+
     def rl_pnl(self) -> np.ndarray:
         """Mark-to-market PnL (currency) of the live RL agents, in `rl_names` order."""
+        if self._pnl_valid:  # computed by the step itself
+            return self._pnl.copy()
         key = (self.clock, self._rl_version)
         if self._pnl_cache[0] != key:
             owner = self.rl_owner
@@ -377,26 +334,41 @@ class MarketSimulator:
 
     def accounts(self) -> pd.DataFrame:
         """Every trader's account: agent_id, type, cash (currency), shares."""
-        return pd.DataFrame(
-            {
-                "agent_id": list(self._ids),
-                "type": list(self._types),
-                "cash": self.cash * self.config.tick_size,
-                "shares": self.shares.copy(),
-            }
-        )
+        return self.accounts_book.frame(self.config.tick_size)
 
     def market_record(self) -> pd.DataFrame:
         """Per-step market record of the episode (prices in currency, depth top-5 each side)."""
+        self.market_rec.n = self.step_count
         return self.market_rec.frame()
 
     def agent_record(self) -> pd.DataFrame:
         """Per-step RL agent record: step, agent, action (-1/0/1 executed), position, cash, pnl."""
+        self.agent_rec.n = self._agent_rows
         return self.agent_rec.frame(self._rl_all)
 
     def state(self) -> dict[str, Any]:
         """A JSON-friendly snapshot of the market now (prices in currency units)."""
-        return snapshot(self)
+        return snapshot(self.market_state(), self.book, self.last_fills, self.active_events)
 
+    @property
+    def last_fills(self) -> FillBatch:
+        """The fills of the last step."""
+        return FillBatch(self._fills[: int(self._ist[st.N_FILLS])].copy())
 
-_TAKERS = ("noise", "fundamentalist", "momentum")
+    # Read-only views of the state arrays under the names other modules use.
+    cash = property(lambda self: self.accounts_book.cash, doc="cash (ticks) by owner id")
+    shares = property(lambda self: self.accounts_book.shares, doc="shares by owner id")
+    mid = property(lambda self: float(self._fs[st.MID]), doc="mid price (ticks)")
+    log_fundamental = property(lambda self: float(self._fs[st.LOG_FUNDAMENTAL]))
+    vol_ticks = property(lambda self: float(self._fs[st.VOL_TICKS]), doc="EWMA |mid change|")
+    mid_ema = property(lambda self: float(self._fs[st.MID_EMA]), doc="makers' fair value")
+    abs_ret_ewma = property(lambda self: float(self._fs[st.ABS_RET_EWMA]), doc="EWMA |return|")
+    log_mid_ema = property(lambda self: float(self._fs[st.LOG_MID_EMA]), doc="EMA of log mid")
+    clock = property(lambda self: int(self._ist[st.CLOCK]), doc="steps run incl. warm-up")
+    best_bid = property(lambda self: int(self._ist[st.BEST_BID]) or None)
+    best_ask = property(lambda self: int(self._ist[st.BEST_ASK]) or None)
+    bid_depth = property(lambda self: int(self._ist[st.BID_DEPTH]), doc="top-5 bid depth")
+    ask_depth = property(lambda self: int(self._ist[st.ASK_DEPTH]), doc="top-5 ask depth")
+    volume = property(lambda self: int(self._ist[st.VOLUME]), doc="last step's volume")
+    trades = property(lambda self: int(self._ist[st.TRADES]), doc="last step's fills")
+    flow = property(lambda self: int(self._ist[st.FLOW]), doc="last step's signed volume")

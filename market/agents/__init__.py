@@ -1,1 +1,14 @@
-"""Background trader strategies (one a module) and the rule-based counterparts of the RL styles."""
+"""Background trader strategies, one file each; `group_class(kind)` finds a kind's TraderGroup."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from market.vocabulary import TRADER_GROUPS
+
+
+def group_class(kind: str) -> Any:
+    """The TraderGroup class of background trader `kind` (named in market.vocabulary)."""
+    module, name = TRADER_GROUPS[kind].split(":")
+    return getattr(importlib.import_module(module), name)

@@ -9,84 +9,82 @@ the chance to act (urgency = mispricing / threshold), so large news is priced in
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from numba import njit
 
-from market.agents.base import MarketView, check_params, spread_param
-from market.config import FundamentalistConfig
+from market.agents.base import (
+    KIND,
+    LIFETIME,
+    MV_FUNDAMENTAL,
+    MV_MID,
+    NORMAL,
+    OWNER,
+    PRICE,
+    QTY,
+    SIDE,
+    UNIFORM,
+    TraderGroup,
+    spread_param,
+)
 from market.orders import BUY, KIND_LIMIT, KIND_MARKET, SELL
 
-PARAMS = {"threshold_bps": (0.0, 10_000.0)}
-
-
-class Fundamentalists:
-    """All fundamentalists; per step draws (2, n) variates (act uniform, perception normal)."""
-
-    kind = "fundamentalist"
-
-    def __init__(self, cfg: FundamentalistConfig, owners: np.ndarray) -> None:
-        self.cfg = cfg
-        self.owners = np.asarray(owners, dtype=np.int64)
-        n = self.owners.shape[0]
-        self.active = np.ones(n, dtype=bool)
-        self.threshold = spread_param(np.arange(n), cfg.threshold_bps_min, cfg.threshold_bps_max)
-
-    def add(self, owner: int, params: dict[str, Any] | None = None) -> None:
-        p = check_params(self.kind, params, PARAMS)
-        n = self.owners.shape[0]
-        default = float(
-            spread_param(np.array([n]), self.cfg.threshold_bps_min, self.cfg.threshold_bps_max)[0]
-        )
-        self.owners = np.append(self.owners, owner)
-        self.active = np.append(self.active, True)
-        self.threshold = np.append(self.threshold, p.get("threshold_bps", default))
-
-    @property
-    def capacity(self) -> int:
-        return int(self.owners.shape[0])
-
-    def decide(
-        self,
-        view: MarketView,
-        rng: np.random.Generator,
-        shares: np.ndarray,
-        out: np.ndarray,
-        k: int,
-    ) -> int:
-        cfg = self.cfg
-        n = self.owners.shape[0]
-        u = rng.random((n,))
-        z = rng.standard_normal((n,))
-        return _fundamentalist_kernel(
-            u, z, self.threshold, self.active, self.owners, view.fundamental, view.mid,
-            cfg.perception_sigma, cfg.p_act, cfg.size_per_bps, cfg.max_size, cfg.lifetime, out, k,
-        )  # fmt: skip
+# config vector entries
+PERCEPTION, P_ACT, SIZE_PER_BPS, MAX_SIZE, LIFE = range(5)
+THRESHOLD = 0  # per-trader table row
 
 
 @njit(cache=True)
-def _fundamentalist_kernel(
-    u: np.ndarray, z: np.ndarray, threshold: np.ndarray, active: np.ndarray, owners: np.ndarray,
-    fundamental: float, mid: float, perception_sigma: float, p_act: float, size_per_bps: float,
-    max_size: int, lifetime: int, out: np.ndarray, k: int,
+def fundamentalist_kernel(
+    u: np.ndarray, table: np.ndarray, owners: np.ndarray, active: np.ndarray, cfgv: np.ndarray,
+    gstate: np.ndarray, mv: np.ndarray, shares: np.ndarray, history: np.ndarray, out: np.ndarray,
+    k: int,
 ) -> int:  # fmt: skip
     """Trade toward the perceived value when the mispricing exceeds the trader's threshold."""
-    for i in range(owners.shape[0]):
-        perceived = fundamental * math.exp(perception_sigma * z[i])
+    n = owners.shape[0]
+    fundamental, mid = mv[MV_FUNDAMENTAL], mv[MV_MID]
+    max_size = int(cfgv[MAX_SIZE])
+    for i in range(n):
+        threshold = table[THRESHOLD, i]
+        perceived = fundamental * math.exp(cfgv[PERCEPTION] * u[n + i])
         mis_bps = (perceived - mid) / mid * 1e4
-        excess = abs(mis_bps) - threshold[i]
-        urgency = max(abs(mis_bps) / max(threshold[i], 1.0), 1.0)
-        if not active[i] or excess <= 0 or u[i] >= p_act * urgency:
+        excess = abs(mis_bps) - threshold
+        urgency = max(abs(mis_bps) / max(threshold, 1.0), 1.0)
+        if not active[i] or excess <= 0 or u[i] >= cfgv[P_ACT] * urgency:
             continue
         side = BUY if mis_bps > 0 else SELL
-        if excess > threshold[i]:
+        if excess > threshold:
             kind, price = KIND_MARKET, 0.0
         else:
             kind = KIND_LIMIT
             price = max(float(math.floor(mid)) if side == BUY else float(math.ceil(mid)), 1.0)
-        out[0, k], out[1, k], out[2, k] = kind, side, price
-        out[3, k] = min(math.ceil(size_per_bps * excess), max_size)
-        out[4, k], out[5, k] = owners[i], lifetime
+        out[KIND, k], out[SIDE, k], out[PRICE, k] = kind, side, price
+        out[QTY, k] = min(math.ceil(cfgv[SIZE_PER_BPS] * excess), max_size)
+        out[OWNER, k], out[LIFETIME, k] = owners[i], cfgv[LIFE]
         k += 1
     return k
+
+
+class Fundamentalists(TraderGroup):
+    """All fundamentalists; per step draws n uniforms (act) then n normals (perception)."""
+
+    kind = "fundamentalist"
+    PARAMS = {"threshold_bps": (0.0, 10_000.0)}
+    kernel = staticmethod(fundamentalist_kernel)
+
+    def default(self, name: str, index: np.ndarray) -> np.ndarray:
+        c = self.cfg
+        return spread_param(index, c.threshold_bps_min, c.threshold_bps_max)
+
+    def config_vector(self) -> list[float]:
+        c = self.cfg
+        return [c.perception_sigma, c.p_act, c.size_per_bps, c.max_size, c.lifetime]
+
+    def draw_layout(self) -> list[tuple[int, int]]:
+        n = self.owners.shape[0]
+        return [(UNIFORM, n), (NORMAL, n)]
+
+    @property
+    def threshold(self) -> np.ndarray:
+        """Per-trader mispricing thresholds (bps)."""
+        return self.column("threshold_bps")

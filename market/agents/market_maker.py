@@ -8,73 +8,66 @@ the new centre, picking off stale orders, so jumps are priced in a step or two, 
 The half-spread widens with recent volatility (EWMA of |mid change| in ticks); above
 `withdraw_vol_ticks` they withdraw; the quote centre is skewed against inventory and the side
 that would grow inventory shrinks to nothing at `inventory_limit`. During a liquidity shock
-(`MarketView.makers_out`) they quote nothing. Quotes live one step (the simulator cancels them).
+(the view's makers-out flag) they quote nothing. Quotes live one step (the simulator cancels them).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from numba import njit
 
-from market.agents.base import MarketView, check_params
-from market.config import MarketMakerConfig
+from market.agents.base import (
+    KIND,
+    LIFETIME,
+    MV_EMA,
+    MV_MID,
+    MV_NEWS,
+    MV_OUT,
+    MV_VOL,
+    OWNER,
+    PRICE,
+    QTY,
+    SIDE,
+    UNIFORM,
+    TraderGroup,
+)  # fmt: skip
 from market.orders import BUY, KIND_LIMIT, SELL
 
-PARAMS = {"size": (1.0, 100_000.0)}
 # Quotes live one step: makers requote every step (the simulator's expiry queue must know it).
 QUOTE_LIFETIME = 1
-
-
-class MarketMakers:
-    """All market makers; per step draws n uniforms (stochastic rounding of the half-spread)."""
-
-    kind = "market_maker"
-
-    def __init__(self, cfg: MarketMakerConfig, owners: np.ndarray) -> None:
-        self.cfg = cfg
-        self.owners = np.asarray(owners, dtype=np.int64)
-        n = self.owners.shape[0]
-        self.active = np.ones(n, dtype=bool)
-        self.size = np.full(n, float(cfg.size))
-
-    def add(self, owner: int, params: dict[str, Any] | None = None) -> None:
-        p = check_params(self.kind, params, PARAMS)
-        size = p.get("size", self.cfg.size)
-        self.owners = np.append(self.owners, owner)
-        self.active = np.append(self.active, True)
-        self.size = np.append(self.size, float(size))
-
-    @property
-    def capacity(self) -> int:
-        return int(self.owners.shape[0]) * (1 + 2 * self.cfg.levels)
-
-    def decide(
-        self,
-        view: MarketView,
-        rng: np.random.Generator,
-        shares: np.ndarray,
-        out: np.ndarray,
-        k: int,
-    ) -> int:
-        cfg = self.cfg
-        u = rng.random((self.owners.shape[0],))
-        if view.makers_out or view.vol_ticks > cfg.withdraw_vol_ticks:
-            return k
-        news = cfg.news_pass_through * view.news_ticks
-        anchor = cfg.anchor_weight * view.mid_ema + (1.0 - cfg.anchor_weight) * (view.mid + news)
-        sweep = cfg.news_sweep_qty if abs(news) >= cfg.news_sweep_ticks else 0
-        return _quote_kernel(
-            u, self.size, self.active, self.owners, shares, anchor, view.vol_ticks,
-            BUY if news > 0 else SELL, sweep, cfg.half_spread, cfg.vol_widening,
-            cfg.inventory_skew, cfg.inventory_limit, cfg.levels, cfg.level_gap, out, k,
-        )  # fmt: skip
+# config vector entries
+(
+    LEVELS, HALF_SPREAD, LEVEL_GAP, VOL_WIDENING, WITHDRAW, INV_LIMIT, INV_SKEW, ANCHOR_WEIGHT,
+    PASS_THROUGH, SWEEP_TICKS, SWEEP_QTY,
+) = range(11)  # fmt: skip
+SIZE = 0  # per-trader table row
 
 
 @njit(cache=True)
-def _quote_kernel(
+def maker_kernel(
+    u: np.ndarray, table: np.ndarray, owners: np.ndarray, active: np.ndarray, cfgv: np.ndarray,
+    gstate: np.ndarray, mv: np.ndarray, shares: np.ndarray, history: np.ndarray, out: np.ndarray,
+    k: int,
+) -> int:  # fmt: skip
+    """Quote nothing when out or too volatile; else news sweeps, then bid and ask ladders."""
+    vol_ticks = mv[MV_VOL]
+    if mv[MV_OUT] != 0.0 or vol_ticks > cfgv[WITHDRAW]:
+        return k
+    news = cfgv[PASS_THROUGH] * mv[MV_NEWS]
+    weight = cfgv[ANCHOR_WEIGHT]
+    anchor = weight * mv[MV_EMA] + (1.0 - weight) * (mv[MV_MID] + news)
+    sweep = int(cfgv[SWEEP_QTY]) if abs(news) >= cfgv[SWEEP_TICKS] else 0
+    return _quote(
+        u, table[SIZE], active, owners, shares, anchor, vol_ticks, BUY if news > 0 else SELL,
+        sweep, int(cfgv[HALF_SPREAD]), cfgv[VOL_WIDENING], cfgv[INV_SKEW], int(cfgv[INV_LIMIT]),
+        int(cfgv[LEVELS]), int(cfgv[LEVEL_GAP]), out, k,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _quote(
     u: np.ndarray, size: np.ndarray, active: np.ndarray, owners: np.ndarray, shares: np.ndarray,
     anchor: float, vol_ticks: float, news_side: int, sweep_qty: int, half_spread: int,
     vol_widening: float, inventory_skew: float, inventory_limit: int, levels: int,
@@ -107,6 +100,38 @@ def _quote_kernel(
 
 @njit(cache=True, inline="always")
 def _put(out: np.ndarray, k: int, side: int, price: float, qty: float, owner: int) -> int:
-    out[0, k], out[1, k], out[2, k] = KIND_LIMIT, side, price
-    out[3, k], out[4, k], out[5, k] = qty, owner, QUOTE_LIFETIME
+    out[KIND, k], out[SIDE, k], out[PRICE, k] = KIND_LIMIT, side, price
+    out[QTY, k], out[OWNER, k], out[LIFETIME, k] = qty, owner, QUOTE_LIFETIME
     return k + 1
+
+
+class MarketMakers(TraderGroup):
+    """All market makers; per step draws n uniforms (stochastic rounding of the half-spread)."""
+
+    kind = "market_maker"
+    PARAMS = {"size": (1.0, 100_000.0)}
+    kernel = staticmethod(maker_kernel)
+
+    def default(self, name: str, index: np.ndarray) -> np.ndarray:
+        return np.full(index.shape[0], float(self.cfg.size))
+
+    @property
+    def ORDERS_PER_TRADER(self) -> int:  # type: ignore[override]  # noqa: N802
+        """A news sweep plus a ladder of `levels` quotes on each side."""
+        return 1 + 2 * int(self.cfg.levels)
+
+    def config_vector(self) -> list[float]:
+        c = self.cfg
+        return [
+            c.levels, c.half_spread, c.level_gap, c.vol_widening, c.withdraw_vol_ticks,
+            c.inventory_limit, c.inventory_skew, c.anchor_weight, c.news_pass_through,
+            c.news_sweep_ticks, c.news_sweep_qty,
+        ]  # fmt: skip
+
+    def draw_layout(self) -> list[tuple[int, int]]:
+        return [(UNIFORM, self.owners.shape[0])]
+
+    @property
+    def size(self) -> np.ndarray:
+        """Per-maker quote sizes (shares)."""
+        return self.column("size")

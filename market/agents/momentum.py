@@ -8,79 +8,77 @@ order flow, one source of volatility clustering.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from numba import njit
 
-from market.agents.base import MarketView, check_params, spread_param
-from market.config import MomentumConfig
+from market.agents.base import (
+    KIND,
+    LIFETIME,
+    MV_POS,
+    OWNER,
+    PRICE,
+    QTY,
+    SIDE,
+    UNIFORM,
+    TraderGroup,
+    spread_param,
+)
 from market.orders import BUY, KIND_MARKET, SELL
 
-PARAMS = {"lookback": (1.0, 500.0), "threshold_bps": (0.0, 10_000.0)}
-
-
-class MomentumTraders:
-    """All momentum traders; per step draws n uniforms (whether each one acts)."""
-
-    kind = "momentum"
-
-    def __init__(self, cfg: MomentumConfig, owners: np.ndarray) -> None:
-        self.cfg = cfg
-        self.owners = np.asarray(owners, dtype=np.int64)
-        n = self.owners.shape[0]
-        self.active = np.ones(n, dtype=bool)
-        self.lookback = self._default_lookback(np.arange(n))
-        self.threshold = np.full(n, cfg.threshold_bps)
-
-    def _default_lookback(self, i: np.ndarray) -> np.ndarray:
-        lb = spread_param(i, self.cfg.lookback_min, self.cfg.lookback_max + 0.999)
-        return np.floor(lb).astype(np.int64)
-
-    def add(self, owner: int, params: dict[str, Any] | None = None) -> None:
-        p = check_params(self.kind, params, PARAMS)
-        lookback = int(p.get("lookback", self._default_lookback(np.array([self.owners.size]))[0]))
-        self.owners = np.append(self.owners, owner)
-        self.active = np.append(self.active, True)
-        self.lookback = np.append(self.lookback, lookback)
-        self.threshold = np.append(self.threshold, p.get("threshold_bps", self.cfg.threshold_bps))
-
-    @property
-    def capacity(self) -> int:
-        return int(self.owners.shape[0])
-
-    def decide(
-        self,
-        view: MarketView,
-        rng: np.random.Generator,
-        shares: np.ndarray,
-        out: np.ndarray,
-        k: int,
-    ) -> int:
-        cfg = self.cfg
-        u = rng.random((self.owners.shape[0],))
-        return _momentum_kernel(
-            u, self.lookback, self.threshold, self.active, self.owners, view.log_mid_history,
-            view.history_pos, cfg.p_act, cfg.size_per_bps, cfg.max_size, out, k,
-        )  # fmt: skip
+P_ACT, SIZE_PER_BPS, MAX_SIZE = range(3)  # config vector entries
+LOOKBACK, THRESHOLD = range(2)  # per-trader table rows
 
 
 @njit(cache=True)
-def _momentum_kernel(
-    u: np.ndarray, lookback: np.ndarray, threshold: np.ndarray, active: np.ndarray,
-    owners: np.ndarray, history: np.ndarray, pos: int, p_act: float, size_per_bps: float,
-    max_size: int, out: np.ndarray, k: int,
+def momentum_kernel(
+    u: np.ndarray, table: np.ndarray, owners: np.ndarray, active: np.ndarray, cfgv: np.ndarray,
+    gstate: np.ndarray, mv: np.ndarray, shares: np.ndarray, history: np.ndarray, out: np.ndarray,
+    k: int,
 ) -> int:  # fmt: skip
     """Market order with the move over the trader's lookback when it beats its threshold."""
     h = history.shape[0]
+    pos = int(mv[MV_POS])
     now = history[pos]
+    max_size = int(cfgv[MAX_SIZE])
     for i in range(owners.shape[0]):
-        signal = (now - history[(pos - lookback[i]) % h]) * 1e4
-        excess = abs(signal) - threshold[i]
-        if not active[i] or excess <= 0 or u[i] >= p_act:
+        signal = (now - history[(pos - int(table[LOOKBACK, i])) % h]) * 1e4
+        excess = abs(signal) - table[THRESHOLD, i]
+        if not active[i] or excess <= 0 or u[i] >= cfgv[P_ACT]:
             continue
-        out[0, k], out[1, k], out[2, k] = KIND_MARKET, BUY if signal > 0 else SELL, 0
-        out[3, k] = min(math.ceil(size_per_bps * excess), max_size)
-        out[4, k], out[5, k] = owners[i], 0
+        out[KIND, k], out[SIDE, k], out[PRICE, k] = KIND_MARKET, BUY if signal > 0 else SELL, 0
+        out[QTY, k] = min(math.ceil(cfgv[SIZE_PER_BPS] * excess), max_size)
+        out[OWNER, k], out[LIFETIME, k] = owners[i], 0
         k += 1
     return k
+
+
+class MomentumTraders(TraderGroup):
+    """All momentum traders; per step draws n uniforms (whether each one acts)."""
+
+    kind = "momentum"
+    PARAMS = {"lookback": (1.0, 500.0), "threshold_bps": (0.0, 10_000.0)}
+    kernel = staticmethod(momentum_kernel)
+
+    def default(self, name: str, index: np.ndarray) -> np.ndarray:
+        c = self.cfg
+        if name == "lookback":
+            return np.floor(spread_param(index, c.lookback_min, c.lookback_max + 0.999))
+        return np.full(index.shape[0], float(c.threshold_bps))
+
+    def add(self, owner: int, params: dict | None = None) -> None:
+        """As the base, with the lookback truncated to whole steps."""
+        super().add(owner, params)
+        self.table[LOOKBACK, -1] = math.floor(self.table[LOOKBACK, -1])
+
+    def config_vector(self) -> list[float]:
+        c = self.cfg
+        return [c.p_act, c.size_per_bps, c.max_size]
+
+    def draw_layout(self) -> list[tuple[int, int]]:
+        return [(UNIFORM, self.owners.shape[0])]
+
+    @property
+    def lookback(self) -> np.ndarray:
+        """Per-trader lookbacks (steps)."""
+        return self.table[LOOKBACK].astype(np.int64)

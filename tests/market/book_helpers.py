@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
@@ -95,3 +96,77 @@ class ReferenceBook:
 
     def live_ids(self) -> set[int]:
         return {o[0] for o in self.resting}
+
+
+class DequeReference:
+    """An independent, simple book fast enough for 100k-event streams (pure Python).
+
+    Per side a dict price -> deque of [order_id, qty, owner] in arrival order; a dict order id
+    -> (side, price). Best prices are max/min over the non-empty price keys. Duplicate live ids
+    raise ValueError, as the real book does.
+    """
+
+    def __init__(self) -> None:
+        self.levels: dict[str, dict[int, deque]] = {"buy": {}, "sell": {}}
+        self.where: dict[int, tuple[str, int]] = {}
+
+    def _match(self, order_id: int, side: str, limit: float, qty: int, owner: Hashable) -> tuple:
+        book = self.levels["sell" if side == "buy" else "buy"]
+        fills = []
+        while qty > 0 and book:
+            price = min(book) if side == "buy" else max(book)
+            if (side == "buy" and price > limit) or (side == "sell" and price < limit):
+                break
+            queue = book[price]
+            while qty > 0 and queue:
+                maker = queue[0]
+                traded = min(qty, maker[1])
+                fills.append((maker[0], order_id, price, traded, maker[2], owner, side))
+                maker[1] -= traded
+                qty -= traded
+                if maker[1] == 0:
+                    queue.popleft()
+                    del self.where[maker[0]]
+            if not queue:
+                del book[price]
+        return fills, qty
+
+    def submit_limit(self, order_id: int, side: str, price: int, qty: int, owner: Hashable) -> list:
+        if order_id in self.where:
+            raise ValueError(f"order_id {order_id} is already live in the book")
+        fills, rest = self._match(order_id, side, price, qty, owner)
+        if rest:
+            self.levels[side].setdefault(price, deque()).append([order_id, rest, owner])
+            self.where[order_id] = (side, price)
+        return fills
+
+    def submit_market(self, order_id: int, side: str, qty: int, owner: Hashable) -> list:
+        if order_id in self.where:
+            raise ValueError(f"order_id {order_id} is already live in the book")
+        return self._match(order_id, side, float("inf") if side == "buy" else 0, qty, owner)[0]
+
+    def cancel(self, order_id: int) -> bool:
+        if order_id not in self.where:
+            return False
+        side, price = self.where.pop(order_id)
+        queue = self.levels[side][price]
+        for i, o in enumerate(queue):
+            if o[0] == order_id:
+                del queue[i]
+                break
+        if not queue:
+            del self.levels[side][price]
+        return True
+
+    def best_bid(self) -> int | None:
+        return max(self.levels["buy"]) if self.levels["buy"] else None
+
+    def best_ask(self) -> int | None:
+        return min(self.levels["sell"]) if self.levels["sell"] else None
+
+    def depth(self, side: str, n: int) -> list[tuple[int, int]]:
+        prices = sorted(self.levels[side], reverse=side == "buy")[:n]
+        return [(p, sum(o[1] for o in self.levels[side][p])) for p in prices]
+
+    def live_ids(self) -> list[int]:
+        return list(self.where)

@@ -37,16 +37,23 @@ LIMIT_CASES = [
     pytest.param({"order_id": 7.0}, "order_id", id="id-float"),
     pytest.param({"order_id": False}, "order_id", id="id-bool"),
     pytest.param({"owner": ["unhashable"]}, "owner", id="owner-unhashable"),
+    pytest.param({"qty": 1 << 48}, "qty", id="qty-too-large"),
+    pytest.param({"qty": 1 << 64}, "qty", id="qty-beyond-int64"),
+    pytest.param({"price": 1 << 48}, "price", id="price-too-large"),
+    pytest.param({"price": -(1 << 64)}, "price", id="price-beyond-int64"),
+    pytest.param({"order_id": -(1 << 63)}, "order_id", id="id-reserved"),
+    pytest.param({"order_id": 1 << 63}, "order_id", id="id-beyond-int64"),
 ]
 
 
 @pytest.mark.parametrize(("change", "field"), LIMIT_CASES)
 @pytest.mark.parametrize("base_side", ["buy", "sell"])
+@pytest.mark.parametrize("owner", ["t", 5], ids=["str-owner", "int-owner"])  # int: the fast path
 def test_bad_limit_order_raises_and_leaves_the_book_unchanged(
-    book: OrderBook, change: dict, field: str, base_side: str
+    book: OrderBook, change: dict, field: str, base_side: str, owner: object
 ) -> None:
     order = {"order_id": 7, "side": base_side, "price": 101 if base_side == "buy" else 99}
-    order |= {"qty": 2, "owner": "t"} | change  # a crossing order: it would trade if it were valid
+    order |= {"qty": 2, "owner": owner} | change  # crossing: it would trade if it were valid
     before = snapshot(book)
     with pytest.raises(ValueError, match=field):
         book.submit_limit(**order)  # type: ignore[arg-type]
@@ -56,10 +63,11 @@ def test_bad_limit_order_raises_and_leaves_the_book_unchanged(
 @pytest.mark.parametrize(
     ("change", "field"), [p for p in LIMIT_CASES if not str(p.id).startswith(("price", "owner"))]
 )
+@pytest.mark.parametrize("owner", ["t", 5], ids=["str-owner", "int-owner"])
 def test_bad_market_order_raises_and_leaves_the_book_unchanged(
-    book: OrderBook, change: dict, field: str
+    book: OrderBook, change: dict, field: str, owner: object
 ) -> None:
-    order = {"order_id": 7, "side": "buy", "qty": 2, "owner": "t"} | change
+    order = {"order_id": 7, "side": "buy", "qty": 2, "owner": owner} | change
     before = snapshot(book)
     with pytest.raises(ValueError, match=field):
         book.submit_market(**order)  # type: ignore[arg-type]
@@ -119,3 +127,24 @@ def test_valid_batch_applies_every_event(book: OrderBook) -> None:
     assert fills.qty.tolist() == [1, 1] and fills.event.tolist() == [0, 1]
     assert fills.maker_id.tolist() == [3, 1] and fills.price.tolist() == [101, 99]
     assert book.owner_of(2) is None  # cancelled by the third event
+
+
+@pytest.mark.parametrize("owner", [1 << 63, 1 << 70, -(1 << 62), -(1 << 64), np.int64(3)])
+def test_int_owners_outside_the_direct_range_trade_and_come_back_as_given(owner: int) -> None:
+    book = book_with(bids=[], asks=[(101, 4)])
+    book.submit_limit(20, "sell", 101, 3, owner)  # rests behind order 1
+    fills = book.submit_market(21, "buy", 6, owner)
+    assert [(f.maker_id, f.qty, f.maker_owner, f.taker_owner) for f in fills] == [
+        (1, 4, fills[0].maker_owner, owner), (20, 2, owner, owner)
+    ]
+    assert book.order(20) is not None and book.order(20)[3] == owner  # type: ignore[index]
+    assert book.live_orders(owner) == [20]
+
+
+def test_cancel_of_ids_the_book_cannot_hold_is_false(book: OrderBook) -> None:
+    before = snapshot(book)
+    assert [book.cancel(i) for i in (-(1 << 63), 1 << 63, -(1 << 70), 1 << 70)] == [False] * 4
+    assert book.cancel(np.int64(1)) is True and book.cancel(1) is False
+    with pytest.raises(ValueError, match="order_id"):
+        book.cancel(True)
+    assert snapshot(book) != before

@@ -82,3 +82,44 @@ def test_bad_config_raises_naming_key_and_value(config: dict, message: str) -> N
 def test_market_config_from_dict_accepts_ints_for_floats() -> None:
     cfg = MarketConfig.from_dict({"tick_size": 1, "fundamental": {"sigma": 0}})
     assert cfg.tick_size == 1.0 and isinstance(cfg.fundamental.sigma, float)
+
+
+def _bounded_fields() -> list[tuple[str, str, float]]:
+    """(section, field, a value just outside its declared bounds) for every declared check."""
+    import dataclasses
+
+    from market.config import MarketConfig
+
+    cases = []
+    root = MarketConfig()
+    sections = [("", root)] + [
+        (f.name, getattr(root, f.name))
+        for f in dataclasses.fields(root)
+        if dataclasses.is_dataclass(getattr(root, f.name))
+    ]
+    for section, obj in sections:
+        for f in dataclasses.fields(obj):
+            b = f.metadata.get("bounds")
+            if b is None:
+                continue
+            if b.at_least is not None:
+                bad = getattr(obj, b.at_least) - 1
+            elif b.low is not None:
+                bad = b.low if b.low_open else b.low - 1
+            else:
+                bad = b.high
+            cases.append((section, f.name, bad))
+    return cases
+
+
+@pytest.mark.parametrize(("section", "name", "bad"), _bounded_fields())
+def test_every_declared_bound_rejects_a_value_outside_it(
+    section: str, name: str, bad: float
+) -> None:
+    """The checks are declared on the fields: each one fires, naming the dotted key and value."""
+    value = int(bad) if float(bad).is_integer() else bad
+    d: dict = {name: value} if not section else {section: {name: value}}
+    key = f"market.{section + '.' if section else ''}{name}={value!r}"
+    with pytest.raises(ValueError, match=key.replace(".", r"\.").replace("+", r"\+")):
+        MarketConfig.from_dict(d)
+    assert len(_bounded_fields()) >= 40

@@ -50,7 +50,15 @@ def test_agent_metrics_by_hand() -> None:
     assert m["avg_trade_size"] == 10.0
     assert m["trade_frequency"] == 0.5
     assert m["liquidity_provision"] == pytest.approx(-20 / 50)
-    assert 0.0 <= m["volatility_contribution"] <= 1.0
+    # R^2 of the step's log return on the signed shares traded, over steps 1-3 (step 0 has no
+    # return): x = [0, -10, 0], y = [log(101/100), log(100/101), 0]; by hand from the residuals.
+    x = np.array([0.0, -10.0, 0.0])
+    y = np.array([math.log(1.01), -math.log(1.01), 0.0])
+    slope = ((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum()
+    residual = y - y.mean() - slope * (x - x.mean())
+    r2 = 1 - (residual**2).sum() / ((y - y.mean()) ** 2).sum()
+    assert r2 == pytest.approx(0.75)
+    assert m["volatility_contribution"] == pytest.approx(r2)
 
 
 def test_idle_agent_has_neutral_metrics() -> None:
@@ -98,4 +106,8 @@ def test_metrics_on_an_env_run() -> None:
     assert (am["liquidity_provision"] < 0).all()
     mm = market_metrics(env.market_record())
     assert mm["realized_volatility"] > 0 and mm["n_steps"] == 200
-    assert "excess_kurtosis" in stylized_facts(np.diff(np.log(env.market_record()["mid"])))
+    r = np.diff(np.log(env.market_record()["mid"].to_numpy()))
+    facts = stylized_facts(r)
+    d = r - r.mean()
+    assert facts["excess_kurtosis"] == pytest.approx((d**4).mean() / (d**2).mean() ** 2 - 3)
+    assert facts["acf_returns_lag1"] == pytest.approx((d[1:] * d[:-1]).sum() / (d**2).sum())

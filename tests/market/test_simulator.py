@@ -193,3 +193,51 @@ def test_inject_event_in_the_past_is_rejected() -> None:
     run(sim, 5)
     with pytest.raises(ValueError, match="at_step=2"):
         sim.inject_event({"type": "flash_crash", "step": 0}, at_step=2)
+
+
+def test_a_pickled_simulator_continues_exactly_like_the_original() -> None:
+    import copy
+    import pickle
+
+    sim = MarketSimulator(agents=AGENTS, seed=21)
+    run(sim, 40, np.random.default_rng(2))
+    clones = [pickle.loads(pickle.dumps(sim)), copy.deepcopy(sim)]
+    for s in (sim, *clones):
+        run(s, 60, np.random.default_rng(3))
+    for clone in clones:
+        pd.testing.assert_frame_equal(clone.market_record(), sim.market_record())
+        pd.testing.assert_frame_equal(clone.accounts(), sim.accounts())
+
+
+def test_rl_pnl_is_the_mark_to_market_value_change_of_each_agent() -> None:
+    sim = MarketSimulator(agents=AGENTS, seed=6)
+    rng = np.random.default_rng(6)
+    for step in range(100):
+        if step == 50:
+            sim.add_rl_agent(AgentSpec("late", "mean_reversion"))
+        run(sim, 1, rng)
+        o = sim.rl_owner
+        value = sim.cash[o] + sim.shares[o] * sim.mid
+        want = (value - sim.rl_value0) * sim.config.tick_size
+        np.testing.assert_array_equal(sim.rl_pnl(), want)
+        assert sim.agent_record()["pnl"].tail(len(o)).tolist() == want.tolist()
+    assert np.abs(sim.rl_pnl()).max() > 0
+
+
+def test_a_big_market_grows_the_book_mid_step_and_still_conserves() -> None:
+    from market import _nbtables as tb
+
+    counts = {"noise": 1200, "fundamentalist": 400, "momentum": 280, "market_maker": 120}
+    sim = MarketSimulator({"counts": counts, "warmup_steps": 0}, seed=4)
+    start, capacity = totals(sim), int(sim.book._buf[tb.OCAP])
+    run(sim, 30)
+    assert int(sim.book._buf[tb.OCAP]) > capacity and len(sim.book) > capacity
+    assert totals(sim) == start and sim.market_record()["trades"].sum() > 1000
+
+
+def test_an_order_the_book_cannot_take_raises_naming_the_field() -> None:
+    events = [{"type": "volatility_regime", "step": 3, "duration": 5, "params": {"scale": 1e15}}]
+    sim = MarketSimulator(events=events, seed=1)
+    run(sim, 3)
+    with pytest.raises(ValueError, match=r"qtys\[\d+\] = \d+: must be in \[1, 2\*\*48\)"):
+        run(sim, 1)

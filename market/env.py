@@ -65,7 +65,8 @@ class MultiAgentMarketEnv(MultiAgentEnv):
     momentum: phi = trend_weight * position/max_position * tanh(obs[1]) (trend-following prior);
     mean_reversion: phi = -inventory_penalty * (position/max_position)**2 (inventory charged
     while held, refunded when unwound);
-    adaptive: base - risk_aversion * base**2 (risk-adjusted, mean-variance PnL).
+    adaptive: base - risk_aversion * (risk / unit)**2 (mean-variance PnL with the ex-ante
+    variance: risk = |shares| * mid * the market's EWMA per-step volatility, obs[4] * REF_VOL).
     Defaults (per agent in config): trend_weight 0.05, inventory_penalty 0.02; risk_aversion
     comes from the agent spec (conf/agents sets it explicitly).
 
@@ -175,8 +176,10 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         self._last_pnl = pnl
         position = sim.shares[sim.rl_owner] / sim.rl_max
         trend = np.array([obs[name][1] for name in sim.rl_names], dtype=np.float64)
+        shares = sim.shares[sim.rl_owner]
+        risk = np.abs(shares) * (sim.mid * sim.config.tick_size * sim.abs_ret_ewma)
         rewards, self._potential = shaped_rewards(
-            self._weights, d_pnl, position.astype(np.float64), trend, self._potential, done
+            self._weights, d_pnl, position.astype(np.float64), trend, self._potential, done, risk
         )
         return dict(zip(sim.rl_names, rewards.tolist(), strict=True))
 

@@ -11,9 +11,12 @@ episode sums to zero and the episode's best policy is the PnL-best one (Ng, Hara
   medium-horizon trend are credited when opened, and charged back when the trend fades);
 - mean_reversion: phi = -inventory_penalty * position_fraction**2 (inventory is charged while
   held and refunded when unwound);
-- adaptive: base - risk_aversion * base**2, a mean-variance objective (not shaping: it prefers
-  smaller positions, but any position with a positive expected gain beats holding for a small
-  enough position, so it never makes holding optimal by itself).
+- adaptive: base - risk_aversion * (risk / unit)**2, mean-variance with the ex-ante variance:
+  `risk` is the position's expected one-step PnL volatility (|shares| * mid * the market's
+  EWMA per-step volatility). Not shaping: it prefers smaller positions, more so when the market
+  is volatile, but any position with a positive expected gain beats holding at a small enough
+  size. (The realised base**2 used before was dominated by single crash steps: one 50-tick
+  drop at a full position cost as much as a whole calm episode's PnL, so holding was optimal.)
 """
 
 from __future__ import annotations
@@ -66,26 +69,29 @@ def shaped_rewards(
     trend_signal: np.ndarray,
     previous_potential: np.ndarray,
     done: bool,
+    risk: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rewards of one step and the new potentials (0 when `done`, closing the telescoping sum).
 
     `d_pnl` is the step's PnL change (currency), `position_fraction` position / limit after the
-    step, `trend_signal` the agent's trend entry, `previous_potential` phi before the step.
+    step, `trend_signal` the agent's trend entry, `previous_potential` phi before the step,
+    `risk` the position's expected one-step PnL volatility (currency).
     """
     phi = np.zeros_like(previous_potential) if done else potentials(
         w, position_fraction, trend_signal
     )
-    rewards = _reward_kernel(w.unit, w.risk, d_pnl, phi, previous_potential)
+    rewards = _reward_kernel(w.unit, w.risk, d_pnl, phi, previous_potential, risk)
     return rewards, phi
 
 
 @njit(cache=True)
 def _reward_kernel(
-    unit: np.ndarray, risk: np.ndarray, d_pnl: np.ndarray, phi: np.ndarray, phi0: np.ndarray
-) -> np.ndarray:
+    unit: np.ndarray, aversion: np.ndarray, d_pnl: np.ndarray, phi: np.ndarray,
+    phi0: np.ndarray, risk: np.ndarray,
+) -> np.ndarray:  # fmt: skip
     out = np.empty(unit.shape[0])
     for i in range(unit.shape[0]):
-        base = d_pnl[i] / unit[i]
-        out[i] = base + (phi[i] - phi0[i]) - risk[i] * base * base
+        exposure = risk[i] / unit[i]
+        out[i] = d_pnl[i] / unit[i] + (phi[i] - phi0[i]) - aversion[i] * exposure * exposure
     return out
 

@@ -19,10 +19,13 @@ def weights(style: str, **params: float) -> RewardWeights:
     return RewardWeights.of([spec], P0, TICK)
 
 
-def step(w: RewardWeights, d_pnl: float, position: float, signal: float = 0.0,
-         previous: float = 0.0, done: bool = False) -> tuple[float, float]:  # fmt: skip
+def step(
+    w: RewardWeights, d_pnl: float, position: float, signal: float = 0.0,
+    previous: float = 0.0, done: bool = False, risk: float = 0.0,
+) -> tuple[float, float]:  # fmt: skip
     rewards, phi = shaped_rewards(
-        w, np.array([d_pnl]), np.array([position]), np.array([signal]), np.array([previous]), done
+        w, np.array([d_pnl]), np.array([position]), np.array([signal]), np.array([previous]),
+        done, np.array([risk]),
     )
     return float(rewards[0]), float(phi[0])
 
@@ -58,11 +61,14 @@ def test_mean_reversion_pays_for_inventory_while_held_and_is_refunded_when_flat(
     assert opened + bigger + unwound == pytest.approx(0.0)
 
 
-def test_adaptive_reward_is_mean_variance_and_ignores_the_shaping_terms() -> None:
+def test_adaptive_reward_charges_the_ex_ante_variance_and_ignores_the_shaping_terms() -> None:
     w = weights("adaptive", risk_aversion=0.5, trend_weight=1.0, inventory_penalty=1.0)
-    assert step(w, d_pnl=2.0, position=1.0, signal=3.0)[0] == pytest.approx(2.0 - 0.5 * 4.0)
-    assert step(w, d_pnl=-2.0, position=1.0, signal=3.0)[0] == pytest.approx(-2.0 - 0.5 * 4.0)
-    assert step(w, d_pnl=1.0, position=-1.0)[0] == pytest.approx(0.5)
+    # risk 2.0 currency = 2 units of expected one-step PnL volatility: 0.5 * 2**2 charged.
+    assert step(w, d_pnl=3.0, position=1.0, signal=3.0, risk=2.0)[0] == pytest.approx(1.0)
+    assert step(w, d_pnl=-3.0, position=-1.0, signal=3.0, risk=2.0)[0] == pytest.approx(-5.0)
+    # The realised PnL is not squared: a crash step costs its loss, not the loss squared.
+    assert step(w, d_pnl=-50.0, position=1.0, risk=0.1)[0] == pytest.approx(-50.005)
+    assert step(w, d_pnl=1.0, position=0.0, risk=0.0)[0] == pytest.approx(1.0)
 
 
 def test_potential_is_zero_at_the_end_so_an_open_credit_is_charged_back() -> None:

@@ -1,12 +1,15 @@
 """PPO throughput: env steps/s of a training iteration, market env vs a trivial env.
 
-Both run the same RLlib config (pipeline.rllib.build_ppo_config) side by side; the ratio
-market/trivial shows whether the market is the bottleneck (target >= 0.9).
+An env step is one market step (each RL agent acts once, the market advances one step), so
+4,000 env steps are 12,000 agent steps with the three default agents. Both envs run the same
+RLlib config (pipeline.rllib.build_ppo_config) side by side; the ratio market/trivial shows
+whether the market is the bottleneck (target >= 0.9).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -20,6 +23,7 @@ from pipeline.rllib import build_ppo_config, ray_session, set_torch_threads
 
 OBS_DIM = 15
 TARGET_RATIO = 0.9
+TARGET_STEPS = 4_000
 
 
 class TrivialMarketEnv(MultiAgentEnv):
@@ -58,20 +62,45 @@ class TrivialMarketEnv(MultiAgentEnv):
         return obs, rewards, {"__all__": False}, {"__all__": done}, {}
 
 
-def steps_per_second(conf: ExperimentConf, env_cls: type | None, iterations: int) -> float:
-    """Median env steps/s over training iterations (the first, warm-up one excluded)."""
+@dataclass
+class Rates:
+    """Market steps per second of PPO iterations (wall clock and this process's CPU time)."""
+
+    wall: list[float]
+    cpu: list[float]
+    sample_s: list[float]
+    learn_s: list[float]
+
+
+def steps_per_second(conf: ExperimentConf, env_cls: type | None, iterations: int) -> Rates:
+    """Env steps/s of each training iteration (the first, warm-up one excluded).
+
+    One env step is one market step: every RL agent acts once and the market advances one step.
+    CPU time counts this process only, so it is meaningful with ppo.num_env_runners=0 (sampling
+    and learning both in this process) and is less sensitive than wall time to other load.
+    """
     algo = build_ppo_config(conf, env_cls).build_algo()
+    rates = Rates([], [], [], [])
     try:
         algo.train()
-        rates = []
         for _ in range(iterations):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             result = algo.train()
-            elapsed = time.perf_counter() - start
-            rates.append(result["env_runners"]["num_env_steps_sampled"] / elapsed)
+            elapsed, used = time.perf_counter() - start, time.process_time() - cpu
+            steps = result["env_runners"]["num_env_steps_sampled"]
+            rates.wall.append(steps / elapsed)
+            rates.cpu.append(steps / used)
+            timers = result.get("timers", {})
+            rates.sample_s.append(float(timers.get("env_runner_sampling_timer", float("nan"))))
+            rates.learn_s.append(float(timers.get("learner_update_timer", float("nan"))))
     finally:
         algo.stop()
-    return float(np.median(rates))
+    return rates
+
+
+def span(values: list[float]) -> str:
+    """min-median-max of a list of figures."""
+    return f"{min(values):,.0f} / {np.median(values):,.0f} / {max(values):,.0f}"
 
 
 def herding_conf() -> ExperimentConf:
@@ -81,20 +110,25 @@ def herding_conf() -> ExperimentConf:
 
 
 def main() -> None:
-    """Print env steps/s per PPO iteration for both envs and their ratio vs the 0.9 target."""
+    """Print market env steps/s per PPO iteration (min / median / max), vs a trivial env."""
     conf = herding_conf()
     set_torch_threads(conf.ppo.torch_threads)
-    iterations = 3
+    iterations = 5
     with ray_session(conf.ray):
-        trivial = steps_per_second(conf, TrivialMarketEnv, iterations)
         market = steps_per_second(conf, None, iterations)
+        trivial = steps_per_second(conf, TrivialMarketEnv, iterations)
     ppo = conf.ppo
-    print(f"PPO iteration (batch {ppo.train_batch_size}, {ppo.num_epochs} epochs, ", end="")
-    print(f"{ppo.num_env_runners} env runner x {ppo.num_envs_per_env_runner} envs, local learner),"
-          f" median of {iterations}:")
-    print(f"  trivial env : {trivial:8.0f} env steps/s")
-    print(f"  market env  : {market:8.0f} env steps/s")
-    print(f"  ratio market/trivial = {market / trivial:.2f}  (target >= {TARGET_RATIO})")
+    print(f"PPO iteration, herding config (batch {ppo.train_batch_size} market steps, "
+          f"{ppo.num_epochs} epochs x minibatch {ppo.minibatch_size}, {ppo.num_env_runners} "
+          f"remote env runners x {ppo.num_envs_per_env_runner} envs, local learner), "
+          f"{iterations} iterations, min / median / max:")
+    print(f"  market env : {span(market.wall)} env steps/s wall  "
+          f"({span(market.cpu)} per CPU second; target >= {TARGET_STEPS:,})")
+    print(f"               sampling {np.median(market.sample_s):.2f} s + learner "
+          f"{np.median(market.learn_s):.2f} s per iteration (RLlib's smoothed timers)")
+    print(f"  trivial env: {span(trivial.wall)} env steps/s wall")
+    ratio = np.median(market.wall) / np.median(trivial.wall)
+    print(f"  ratio market/trivial = {ratio:.2f}  (target >= {TARGET_RATIO})")
 
 
 if __name__ == "__main__":

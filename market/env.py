@@ -46,7 +46,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
     | 7   | depth        | top-5 depth of both sides / 500 shares                               |
     | 8   | volume       | shares traded in the last step / 50                                  |
     | 9   | flow         | signed taker volume / volume of the last step, in [-1, 1]            |
-    | 10  | price_level  | 100 * log(mid / p0) (1% above the initial price -> 1)               |
+    | 10  | price_level  | 1000 * log(mid / p0) (10 bps above the initial price -> 1)          |
     | 11  | position     | shares held / max_position, in [-1, 1]                               |
     | 12  | cash         | cash change since start / (max_position * p0)                        |
     | 13  | pnl          | mark-to-market PnL / (max_position * p0 * 1%)                        |
@@ -57,11 +57,18 @@ class MultiAgentMarketEnv(MultiAgentEnv):
 
     ## Rewards
     Base: the step change of the agent's mark-to-market PnL in units of one order's value moving
-    10 bps (`order_size * p0 * tick_size * 1e-3`); crossing the spread therefore costs at once.
-    momentum: base + trend_weight * position/max_position * tanh(obs[1]) (trend-following prior);
-    mean_reversion: base - inventory_penalty * (position/max_position)**2 (inventory penalty);
-    adaptive: base - risk_aversion * base**2 (risk-adjusted, mean-variance PnL).
-    Defaults (per agent in config): trend_weight 0.05, inventory_penalty 0.02, risk_aversion 0.5.
+    10 bps (`order_size * p0 * tick_size * 1e-3`); positions are marked at the mid, so crossing
+    the spread costs at once (the reward is PnL net of trading costs).
+    momentum and mean_reversion add potential-based shaping phi(s') - phi(s), with phi = 0 at
+    the episode's last step, so the shaping of an episode sums to zero and cannot change which
+    policy is best; it credits early what the style expects to earn:
+    momentum: phi = trend_weight * position/max_position * tanh(obs[1]) (trend-following prior);
+    mean_reversion: phi = -inventory_penalty * (position/max_position)**2 (inventory charged
+    while held, refunded when unwound);
+    adaptive: base - risk_aversion * (risk / unit)**2 (mean-variance PnL with the ex-ante
+    variance: risk = |shares| * mid * the market's EWMA per-step volatility, obs[4] * REF_VOL).
+    Defaults (per agent in config): trend_weight 0.05, inventory_penalty 0.02; risk_aversion
+    comes from the agent spec (conf/agents sets it explicitly).
 
     ## Episode End
     No termination. Truncation after `episode_length` steps: every agent then gets its final
@@ -92,6 +99,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         self._seeder = np.random.default_rng(self.env_config.seed)
         self._seeded_once = False
         self._last_pnl = np.zeros(0)
+        self._potential = np.zeros(0)
         self._started = False
         self._sync_agents()
 
@@ -120,6 +128,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         self.simulator.reset(episode_seed)
         self.agents = list(self.possible_agents)
         self._last_pnl = np.zeros(len(self.agents))
+        self._potential = np.zeros(len(self.agents))
         self._sync_agents()
         self._started = True
         return self._observations(), {name: {} for name in self.agents}
@@ -141,8 +150,8 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         sim = self.simulator
         sim.step(sides)
         obs = self._observations()
-        rewards = self._rewards(obs)
         done = sim.step_count >= self.episode_length
+        rewards = self._rewards(obs, done)
         truncateds = {name: done for name in self.agents}
         truncateds["__all__"] = done
         terminateds = {name: False for name in self.agents}
@@ -160,14 +169,18 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         obs = observations(self.simulator, self._lags, self.episode_length)
         return dict(zip(self.simulator.rl_names, obs, strict=True))
 
-    def _rewards(self, obs: dict[str, np.ndarray]) -> dict[str, float]:
+    def _rewards(self, obs: dict[str, np.ndarray], done: bool) -> dict[str, float]:
         sim = self.simulator
         pnl = sim.rl_pnl()
         d_pnl = pnl - self._last_pnl
         self._last_pnl = pnl
         position = sim.shares[sim.rl_owner] / sim.rl_max
         trend = np.array([obs[name][1] for name in sim.rl_names], dtype=np.float64)
-        rewards = shaped_rewards(self._weights, d_pnl, position.astype(np.float64), trend)
+        shares = sim.shares[sim.rl_owner]
+        risk = np.abs(shares) * (sim.mid * sim.config.tick_size * sim.abs_ret_ewma)
+        rewards, self._potential = shaped_rewards(
+            self._weights, d_pnl, position.astype(np.float64), trend, self._potential, done, risk
+        )
         return dict(zip(sim.rl_names, rewards.tolist(), strict=True))
 
     # ------------------------------------------------------------------ extras
@@ -189,6 +202,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         self._register(spec)
         self.agents.append(name)
         self._last_pnl = np.append(self._last_pnl, 0.0)
+        self._potential = np.append(self._potential, 0.0)
         self._sync_agents()
 
     def remove_rl_agent(self, name: str) -> None:
@@ -198,6 +212,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         if name in self.simulator.rl_names:
             keep = [n != name for n in self.simulator.rl_names]
             self._last_pnl = self._last_pnl[np.array(keep, dtype=bool)]
+            self._potential = self._potential[np.array(keep, dtype=bool)]
             self.simulator.remove_rl_agent(name)
         del self._specs[name]
         self.possible_agents.remove(name)

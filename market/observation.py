@@ -21,6 +21,9 @@ REF_VOL = 5e-5  # reference per-step log-return volatility (0.5 bps; the default
 REF_DEPTH = 500.0  # reference top-5 depth, both sides (shares)
 REF_VOLUME = 50.0  # reference traded volume per step (shares)
 EMA_SPAN = 10  # span of the moving average in entry 3 (MarketSimulator.log_mid_ema)
+# Entry 10 in units of 10 bps: a typical excursion of ~10 ticks from the initial price is O(1)
+# (in % units it was ~0.1, too small for the policy net to use the mean reversion it signals).
+PRICE_LEVEL_SCALE = 1_000.0
 
 STYLE_HORIZONS: dict[str, tuple[int, int, int]] = {
     "momentum": (5, 20, 50),
@@ -54,7 +57,7 @@ def market_features(sim: MarketSimulator, episode_length: int) -> np.ndarray:
     obs[7] = depth / REF_DEPTH
     obs[8] = sim.volume / REF_VOLUME
     obs[9] = sim.flow / sim.volume if sim.volume else 0.0
-    obs[10] = (log_mid - math.log(sim.config.initial_price)) * 100.0
+    obs[10] = (log_mid - math.log(sim.config.initial_price)) * PRICE_LEVEL_SCALE
     obs[14] = sim.step_count / episode_length
     return obs
 

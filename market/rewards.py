@@ -1,17 +1,26 @@
-"""Style-specific reward shaping of the RL agents (documented in MultiAgentMarketEnv).
+"""Style-specific rewards of the RL agents (documented in MultiAgentMarketEnv).
 
-The base reward of every style is the step change of mark-to-market PnL in units of
+The base reward of every style is the step change of mark-to-market PnL (net of the spread paid
+on every fill, as positions are marked at the mid) in units of
 `order_size * initial_price * tick_size * 1e-3` (one order's value moving 10 bps), so rewards
-are O(1):
-- momentum: base + trend_weight * position_fraction * tanh(medium-horizon return signal)
-  (a trend-following prior: holding with the trend is encouraged);
-- mean_reversion: base - inventory_penalty * position_fraction**2 (flat inventory preferred);
-- adaptive: base - risk_aversion * base**2 (mean-variance, i.e. risk-adjusted PnL).
+are O(1). The momentum and mean-reversion styles add potential-based shaping
+`F = phi(s') - phi(s)` with `phi = 0` at the end of the episode, so the shaping of a whole
+episode sums to zero and the episode's best policy is the PnL-best one (Ng, Harada and Russell,
+1999); the shaping only tells the agent earlier where its style expects the PnL:
+- momentum: phi = trend_weight * position_fraction * tanh(trend signal) (positions along the
+  medium-horizon trend are credited when opened, and charged back when the trend fades);
+- mean_reversion: phi = -inventory_penalty * position_fraction**2 (inventory is charged while
+  held and refunded when unwound);
+- adaptive: base - risk_aversion * (risk / unit)**2, mean-variance with the ex-ante variance:
+  `risk` is the position's expected one-step PnL volatility (|shares| * mid * the market's
+  EWMA per-step volatility). Not shaping: it prefers smaller positions, more so when the market
+  is volatile, but any position with a positive expected gain beats holding at a small enough
+  size. (The realised base**2 used before was dominated by single crash steps: one 50-tick
+  drop at a full position cost as much as a whole calm episode's PnL, so holding was optimal.)
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,27 +54,44 @@ class RewardWeights:
         )
 
 
-def shaped_rewards(
-    w: RewardWeights, d_pnl: np.ndarray, position_fraction: np.ndarray, trend_signal: np.ndarray
+def potentials(
+    w: RewardWeights, position_fraction: np.ndarray, trend_signal: np.ndarray
 ) -> np.ndarray:
-    """Rewards of one step from PnL changes (currency), positions / limits and trend signals."""
-    return _reward_kernel(
-        w.unit, w.trend, w.inventory, w.risk, d_pnl, position_fraction, trend_signal
+    """The shaping potential phi of every agent in its current state."""
+    out: np.ndarray = w.trend * position_fraction * np.tanh(trend_signal)
+    return out - w.inventory * position_fraction**2
+
+
+def shaped_rewards(
+    w: RewardWeights,
+    d_pnl: np.ndarray,
+    position_fraction: np.ndarray,
+    trend_signal: np.ndarray,
+    previous_potential: np.ndarray,
+    done: bool,
+    risk: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rewards of one step and the new potentials (0 when `done`, closing the telescoping sum).
+
+    `d_pnl` is the step's PnL change (currency), `position_fraction` position / limit after the
+    step, `trend_signal` the agent's trend entry, `previous_potential` phi before the step,
+    `risk` the position's expected one-step PnL volatility (currency).
+    """
+    phi = np.zeros_like(previous_potential) if done else potentials(
+        w, position_fraction, trend_signal
     )
+    rewards = _reward_kernel(w.unit, w.risk, d_pnl, phi, previous_potential, risk)
+    return rewards, phi
 
 
 @njit(cache=True)
 def _reward_kernel(
-    unit: np.ndarray, trend: np.ndarray, inventory: np.ndarray, risk: np.ndarray,
-    d_pnl: np.ndarray, position: np.ndarray, signal: np.ndarray,
+    unit: np.ndarray, aversion: np.ndarray, d_pnl: np.ndarray, phi: np.ndarray,
+    phi0: np.ndarray, risk: np.ndarray,
 ) -> np.ndarray:  # fmt: skip
     out = np.empty(unit.shape[0])
     for i in range(unit.shape[0]):
-        base = d_pnl[i] / unit[i]
-        out[i] = (
-            base
-            + trend[i] * position[i] * math.tanh(signal[i])
-            - inventory[i] * position[i] ** 2
-            - risk[i] * base**2
-        )
+        exposure = risk[i] / unit[i]
+        out[i] = d_pnl[i] / unit[i] + (phi[i] - phi0[i]) - aversion[i] * exposure * exposure
     return out
+

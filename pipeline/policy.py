@@ -65,13 +65,17 @@ def agent_to_module(checkpoint_dir: Path) -> dict[str, str]:
 
 
 def load_policies(checkpoint_dir: Path, names: list[str] | None = None) -> dict[str, TrainedPolicy]:
-    """Restore the named policies (all by default) of a checkpoint for inference."""
+    """Restore the named policies (all by default) of a checkpoint for inference.
+
+    ``checkpoint_dir`` may be relative (to the cwd): RLlib needs an absolute path or URI.
+    """
+    checkpoint_dir = Path(checkpoint_dir).resolve()
     available = module_ids(checkpoint_dir)
     wanted = available if names is None else list(names)
     unknown = sorted(set(wanted) - set(available))
     if unknown:
         raise ValueError(f"names {unknown} not in checkpoint {checkpoint_dir} (has {available})")
-    root = Path(checkpoint_dir) / MODULES_SUBDIR
+    root = checkpoint_dir / MODULES_SUBDIR
     policies = {}
     for name in wanted:
         module: Any = RLModule.from_checkpoint(root / name)

@@ -2,19 +2,43 @@
 
 Also owns the Ray session; the env config and the agent -> RLModule mapping live in
 pipeline.envconf (no Ray import), so training, sweeps and benchmarks all run the very same setup.
+
+Reproducibility: training is a function of the config and ``conf.seed``. RLlib's seed is derived
+from it (``rllib_seed``); RLlib then seeds random/numpy/torch in the driver (module init, the
+learner's minibatch shuffling) and gives env runner ``w`` seed ``rllib_seed + w`` and its ``i``-th
+env ``rllib_seed + w + i`` on the first reset (later resets draw from the env's own Generator).
+Every iteration samples exactly ``train_batch_size`` market steps: no minimum time, no sample
+timeout (ray issue #27292). With ``num_env_runners=0`` (the default) sampling and learning run in
+one process and two trainings of one config are identical; with remote runners the sampling is
+still seeded per runner, but the order in which RLlib concatenates the runners' episodes is not
+guaranteed, so several remote runners are not bit-reproducible.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import ray
 from ray.rllib.algorithms.ppo import PPOConfig
+from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
 from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+from ray.rllib.env.multi_agent_env_runner import MultiAgentEnvRunner
+from ray.rllib.utils.metrics import (
+    NUM_AGENT_STEPS_SAMPLED,
+    NUM_AGENT_STEPS_SAMPLED_LIFETIME,
+    NUM_ENV_STEPS_SAMPLED,
+    NUM_ENV_STEPS_SAMPLED_LIFETIME,
+    NUM_EPISODES,
+    NUM_EPISODES_LIFETIME,
+    NUM_MODULE_STEPS_SAMPLED,
+    NUM_MODULE_STEPS_SAMPLED_LIFETIME,
+)
 
 from pipeline.config import ExperimentConf, RayConf
 from pipeline.envconf import (
@@ -23,6 +47,18 @@ from pipeline.envconf import (
     module_mapping,
     policy_ids,
 )
+
+# PPO clips the squared value error at vf_clip_param (RLlib default 10); our episode returns are
+# tens of reward units, so the default would zero the value gradient of most samples.
+VF_CLIP_PARAM = 1_000.0
+SEED_TAG = 20_241  # keeps RLlib's seed stream apart from the evaluation seeds of the same seed
+
+
+def rllib_seed(seed: int) -> int:
+    """RLlib's seed for training seed ``seed``: far from ``seed + k`` (consecutive replicate seeds
+    would otherwise share env seeds, as RLlib offsets runner and env seeds by small integers)."""
+    state = np.random.SeedSequence([SEED_TAG, int(seed)]).generate_state(1)[0]
+    return int(state >> 2)
 
 
 class AgentToModule:
@@ -33,6 +69,96 @@ class AgentToModule:
 
     def __call__(self, agent_id: Any, episode: Any = None, **kwargs: Any) -> str:
         return self.mapping[str(agent_id)]
+
+
+class LeanEnvRunner(MultiAgentEnvRunner):
+    """RLlib's multi-agent env runner with per-sample instead of per-agent-step bookkeeping.
+
+    RLlib logs four counters per agent and env step and toggles each module between train and
+    eval mode around every forward pass; here the agent and module counters are summed over one
+    ``sample()`` call and logged once (same totals), and the inference-only modules stay in eval
+    mode (they are never trained: the learner has its own copy).
+    """
+
+    def make_module(self) -> None:  # noqa: D102
+        super().make_module()
+        if self.module is not None:
+            for module_id in list(self.module.keys()):
+                _pin_eval(self.module[module_id])
+            _sorted_forwards(self.module)
+
+    def sample(self, **kwargs: Any) -> Any:  # noqa: D102
+        self._counts: Counter[Any] = Counter()
+        try:
+            return super().sample(**kwargs)
+        finally:
+            self._flush_counts()
+
+    def _increase_sampled_metrics(self, num_steps: int, next_obs: Any, episode: Any) -> int:
+        counts = self._counts
+        counts[ENV_STEPS] += num_steps
+        counts[EPISODES] += int(episode.is_done)
+        for aid in next_obs:
+            counts[(AGENT, str(aid))] += 1
+            counts[(MODULE, episode.module_for(aid))] += 1
+        return num_steps
+
+    def _flush_counts(self) -> None:
+        log = self.metrics.log_value
+        counts = self._counts
+        if counts[ENV_STEPS]:
+            log(NUM_ENV_STEPS_SAMPLED, counts[ENV_STEPS], reduce="sum")
+            log(NUM_ENV_STEPS_SAMPLED_LIFETIME, counts[ENV_STEPS], reduce="lifetime_sum",
+                with_throughput=True)  # fmt: skip
+        if counts[EPISODES]:
+            log(NUM_EPISODES, counts[EPISODES], reduce="sum")
+            log(NUM_EPISODES_LIFETIME, counts[EPISODES], reduce="lifetime_sum")
+        for key, n in sorted(counts.items(), key=str):
+            if isinstance(key, tuple):
+                kind, name = key
+                keys = _COUNTER_KEYS[kind]
+                log((keys[0], name), n, reduce="sum")
+                log((keys[1], name), n, reduce="lifetime_sum")
+        counts.clear()
+
+
+ENV_STEPS, EPISODES, AGENT, MODULE = "env_steps", "episodes", "agent", "module"
+_COUNTER_KEYS = {
+    AGENT: (NUM_AGENT_STEPS_SAMPLED, NUM_AGENT_STEPS_SAMPLED_LIFETIME),
+    MODULE: (NUM_MODULE_STEPS_SAMPLED, NUM_MODULE_STEPS_SAMPLED_LIFETIME),
+}
+
+
+class SortedPPOLearner(PPOTorchLearner):
+    """RLlib's torch PPO learner, shuffling the modules' minibatches in module-id order.
+
+    Each module's batch is reshuffled per epoch from numpy's global RNG, module after module
+    in the batch's dict order, which follows string hashing (differs between processes).
+    """
+
+    def _make_batch_if_necessary(self, training_data: Any) -> Any:
+        batch = super()._make_batch_if_necessary(training_data)
+        batch.policy_batches = dict(sorted(batch.policy_batches.items()))
+        return batch
+
+
+def _sorted_forwards(multi: Any) -> None:
+    """Run the modules' forward passes, and so their action sampling, in module-id order.
+
+    RLlib builds the per-module batch in an order that follows Python's string hashing, which
+    differs between processes (PYTHONHASHSEED); the modules then draw their actions from the
+    shared torch RNG in a different order and two runs of one seed diverge.
+    """
+    explore, infer = multi.forward_exploration, multi.forward_inference
+    multi.forward_exploration = lambda batch, **kw: explore(dict(sorted(batch.items())), **kw)
+    multi.forward_inference = lambda batch, **kw: infer(dict(sorted(batch.items())), **kw)
+
+
+def _pin_eval(module: Any) -> None:
+    """Put an inference-only module in eval mode once and skip the per-call mode toggling."""
+    module.eval()
+    module.forward_exploration = module._forward_exploration
+    module.forward_inference = module._forward_inference
 
 
 def build_ppo_config(conf: ExperimentConf, env_cls: type | None = None) -> PPOConfig:
@@ -51,11 +177,13 @@ def build_ppo_config(conf: ExperimentConf, env_cls: type | None = None) -> PPOCo
         .framework("torch")
         .environment(env_cls or default_env_class(), env_config=env_config(conf))
         .env_runners(
+            env_runner_cls=LeanEnvRunner,
             num_env_runners=ppo.num_env_runners,
             num_envs_per_env_runner=ppo.num_envs_per_env_runner,
             rollout_fragment_length=ppo.rollout_fragment_length,
             batch_mode="truncate_episodes",
             num_cpus_per_env_runner=1,
+            sample_timeout_s=None,  # a timeout would cut the iteration's data by wall clock
         )
         .learners(num_learners=0)
         .training(
@@ -66,12 +194,14 @@ def build_ppo_config(conf: ExperimentConf, env_cls: type | None = None) -> PPOCo
             gamma=ppo.gamma,
             lambda_=ppo.gae_lambda,
             clip_param=ppo.clip_param,
+            vf_clip_param=VF_CLIP_PARAM,
             entropy_coeff=ppo.entropy_coeff,
             vf_loss_coeff=ppo.vf_loss_coeff,
             grad_clip=ppo.grad_clip,
+            learner_class=SortedPPOLearner,
         )
         .multi_agent(
-            policies=set(modules),
+            policies=list(modules),
             policy_mapping_fn=AgentToModule(mapping),
             policies_to_train=modules,
         )
@@ -81,8 +211,13 @@ def build_ppo_config(conf: ExperimentConf, env_cls: type | None = None) -> PPOCo
             ),
             model_config=model,
         )
-        .reporting(metrics_num_episodes_for_smoothing=20)
-        .debugging(seed=conf.seed, log_level="WARN")
+        .reporting(
+            metrics_num_episodes_for_smoothing=20,
+            min_time_s_per_iteration=None,
+            min_sample_timesteps_per_iteration=0,
+            min_train_timesteps_per_iteration=0,
+        )
+        .debugging(seed=rllib_seed(conf.seed), log_level="WARN")
     )
 
 

@@ -73,6 +73,20 @@ def iteration_metrics(result: Mapping[str, Any], modules: list[str]) -> dict[str
     return metrics
 
 
+def carry_returns(metrics: dict[str, float], previous: Mapping[str, float] | None) -> None:
+    """Keep the last mean return (and length) in iterations in which no episode ended.
+
+    RLlib reports the mean return of the last 20 finished episodes only in iterations that
+    finished one; with 1000-step episodes and 200-step fragments that is every 5th iteration.
+    Between those the windowed mean is unchanged, so the previous value is the true one.
+    """
+    if previous is None:
+        return
+    for key, value in metrics.items():
+        if key.endswith(("episode_return_mean", "episode_len_mean")) and math.isnan(value):
+            metrics[key] = previous.get(key, math.nan)
+
+
 def progress_line(
     iteration: int, total: int, metrics: Mapping[str, float], modules: list[str]
 ) -> str:
@@ -122,6 +136,7 @@ def train_with_ray(
         total = conf.ppo.iterations
         for iteration in range(1, total + 1):
             metrics = iteration_metrics(algo.train(), modules)
+            carry_returns(metrics, result.history[-1] if result.history else None)
             result.history.append(metrics)
             print(progress_line(iteration, total, metrics, modules), flush=True)
             if on_iteration is not None:

@@ -53,3 +53,18 @@ def test_ppo_config_has_one_module_per_policy_and_the_configured_hyperparameters
     assert config.enable_rl_module_and_learner and config.enable_env_runner_and_connector_v2
     assert isinstance(config.policy_mapping_fn, AgentToModule)
     assert config.policy_mapping_fn.mapping["c"] == "adaptive"
+
+
+def test_ppo_config_fixes_the_data_per_iteration_and_derives_the_seed() -> None:
+    from pipeline.rllib import LeanEnvRunner, SortedPPOLearner, rllib_seed
+
+    config = build_ppo_config(load({"seed": 11, "ppo": {"num_env_runners": 0,
+                                                        "num_envs_per_env_runner": 20}}))
+    config.validate()
+    assert config.seed == rllib_seed(11) != rllib_seed(12)
+    # No wall-clock dependence: one sample round of exactly 20 x 200 = 4000 steps per iteration.
+    assert config.sample_timeout_s is None and config.min_time_s_per_iteration is None
+    assert config.min_sample_timesteps_per_iteration == 0
+    assert config.num_envs_per_env_runner * config.rollout_fragment_length == 4000
+    assert config.env_runner_cls is LeanEnvRunner and config.learner_class is SortedPPOLearner
+    assert config.vf_clip_param >= 1_000.0

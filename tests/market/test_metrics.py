@@ -111,3 +111,84 @@ def test_metrics_on_an_env_run() -> None:
     d = r - r.mean()
     assert facts["excess_kurtosis"] == pytest.approx((d**4).mean() / (d**2).mean() ** 2 - 3)
     assert facts["acf_returns_lag1"] == pytest.approx((d[1:] * d[:-1]).sum() / (d**2).sum())
+
+
+def agent_rows(pnl: list[float], position: list[int], name: str = "a") -> pd.DataFrame:
+    n = len(pnl)
+    return pd.DataFrame({"step": range(n), "agent": [name] * n, "action": [0] * n,
+                         "position": position, "cash": [0.0] * n, "pnl": pnl})
+
+
+def test_drawdown_counts_from_the_zero_start_and_small_sharpe() -> None:
+    m = agent_metrics(agent_rows([-1.0, -3.0, -2.5], [0, 0, 0]), market([100] * 3, [5] * 3))
+    row = m.loc["a"]
+    d = np.array([-1.0, -2.0, 0.5])  # per-step PnL changes, sd < 1
+    assert row["max_drawdown"] == 3.0
+    assert row["sharpe"] == pytest.approx(d.mean() / d.std() * math.sqrt(3), rel=1e-12)
+    assert row["win_rate"] == pytest.approx(1 / 3)
+    assert (row["avg_trade_size"], row["trade_frequency"], row["pnl"]) == (0.0, 0.0, -2.5)
+    small = agent_metrics(agent_rows([0.2, 0.5, 0.4, 0.9], [0] * 4), market([100] * 4, [5] * 4))
+    d = np.array([0.2, 0.3, -0.1, 0.5])
+    assert small.loc["a", "sharpe"] == pytest.approx(d.mean() / d.std() * 2, rel=1e-12)
+    assert small.loc["a", "win_rate"] == 0.75  # a change of 0.2-0.5 counts as a win
+
+
+def test_volatility_contribution_edge_cases() -> None:
+    moving = market([100, 101, 100, 102], [5] * 4)
+    never_trades = agent_rows([0.0, 1.0, 0.0, 2.0], [0] * 4)
+    assert agent_metrics(never_trades, moving).loc["a", "volatility_contribution"] == 0.0
+    flat = market([100] * 4, [5] * 4)
+    trades = agent_rows([0.0, 0.0, 0.0, 0.0], [0, 2, 0, 3])
+    assert agent_metrics(trades, flat).loc["a", "volatility_contribution"] == 0.0
+    two_returns = agent_rows([0.0, 1.0, 0.0], [0, 2, 0])  # 2 finite points: always R^2 = 1
+    vc = agent_metrics(two_returns, market([100, 101, 100], [5] * 3)).loc["a"]
+    assert vc["volatility_contribution"] == 0.0
+    assert vc["avg_trade_size"] == 2.0 and vc["trade_frequency"] == pytest.approx(2 / 3)
+
+
+def test_no_market_volume_means_no_liquidity_share() -> None:
+    m = agent_metrics(agent_rows([0.0, 1.0], [0, 1]), market([100, 100], [0, 0])).loc["a"]
+    assert m["liquidity_provision"] == 0.0
+
+
+def test_every_market_metric_by_hand() -> None:
+    rec = market([100, 101, 100, 99], [10, 0, 20, 5])
+    rec["depth"] = [100, 80, 120, 60]
+    rec["trades"] = [1, 0, 3, 2]
+    m = market_metrics(rec)
+    r = np.diff(np.log([100.0, 101.0, 100.0, 99.0]))
+    assert set(m) == {
+        "realized_volatility", "return_std", "mean_spread", "median_spread", "mean_depth",
+        "min_depth", "mean_volume", "total_volume", "total_trades", "amihud_illiquidity",
+        "stress_fraction", "n_steps",
+    }
+    assert m["realized_volatility"] == pytest.approx(math.sqrt((r**2).sum()), rel=1e-12)
+    assert m["return_std"] == pytest.approx(r.std(), rel=1e-12)
+    assert (m["mean_spread"], m["median_spread"]) == (pytest.approx(0.01), pytest.approx(0.01))
+    assert (m["mean_depth"], m["min_depth"]) == (90.0, 60.0)
+    assert (m["mean_volume"], m["total_volume"], m["total_trades"]) == (8.75, 35.0, 6.0)
+    amihud = np.mean([abs(r[1]) / (20 * 100), abs(r[2]) / (5 * 99)]) * 1e6
+    assert m["amihud_illiquidity"] == pytest.approx(amihud, rel=1e-12)
+    assert (m["stress_fraction"], m["n_steps"]) == (0.25, 4.0)
+
+
+def test_market_metrics_of_tiny_records() -> None:
+    one = market([100], [0]).drop(columns="stress")
+    one["spread"] = [np.nan]
+    m = market_metrics(one)
+    assert (m["realized_volatility"], m["return_std"], m["stress_fraction"]) == (0.0, 0.0, 0.0)
+    assert math.isnan(m["mean_spread"]) and math.isnan(m["median_spread"])
+    assert math.isnan(m["amihud_illiquidity"]) and m["n_steps"] == 1.0
+    empty = market_metrics(market([100], [0]).iloc[:0])
+    assert math.isnan(empty["mean_depth"]) and math.isnan(empty["min_depth"])
+    assert (empty["mean_volume"], empty["total_volume"], empty["n_steps"]) == (0.0, 0.0, 0.0)
+    small = market_metrics(market([0.5, 0.6], [1, 1]))  # currency volume below 1 still counts
+    assert small["amihud_illiquidity"] == pytest.approx(abs(math.log(1.2)) / 0.6 * 1e6)
+
+
+def test_missing_market_columns_are_listed() -> None:
+    with pytest.raises(ValueError, match=r"market_record is missing columns \['trades'\]; has"):
+        market_metrics(market([100, 100], [1, 1]).drop(columns="trades"))
+    with pytest.raises(ValueError, match=r"agent_record is missing columns \['pnl'\]"):
+        agent_metrics(pd.DataFrame({"step": [0], "agent": ["a"], "position": [0]}),
+                      market([100, 100], [1, 1]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from arch.data import sp500
+from scipy import stats
 
 from market.stylized import hill_tail_index, realism_checks, stylized_facts
 from pipeline.hypotheses.synthetic import garch_paths
@@ -96,3 +97,91 @@ def test_hill_rejects_bad_fraction() -> None:
         hill_tail_index(np.arange(100.0), 1.5)
     with pytest.raises(ValueError, match="k=1"):
         hill_tail_index(np.arange(30.0), 0.05)
+
+
+def test_minimum_length_is_exactly_fifty() -> None:
+    r = np.random.default_rng(4).standard_normal(50)
+    assert stylized_facts(r)["n"] == 50
+    with pytest.raises(ValueError, match="returns needs at least 50 values, got 49"):
+        stylized_facts(r[:49])
+
+
+def test_bad_returns_messages_name_the_problem() -> None:
+    r = np.random.default_rng(5).standard_normal(60)
+    r[[3, 7]] = [np.inf, np.nan]
+    with pytest.raises(ValueError, match=r"returns has 2 non-finite values \(first at index 3\)"):
+        stylized_facts(r)
+    with pytest.raises(ValueError, match=r"returns must be 1-D, got shape \(60, 2\)"):
+        stylized_facts(np.zeros((60, 2)))
+    with pytest.raises(ValueError, match=r"returns is constant \(every value .*0\.5"):
+        stylized_facts(np.full(60, 0.5))
+
+
+def test_facts_by_hand() -> None:
+    r = np.random.default_rng(6).standard_t(4, 400)
+    facts = stylized_facts(r)
+    d, a = r - r.mean(), np.abs(r) - np.abs(r).mean()
+    assert facts["n"] == 400
+    assert facts["excess_kurtosis"] == pytest.approx((d**4).mean() / (d**2).mean() ** 2 - 3)
+    assert facts["tail_index"] == hill_tail_index(r, 0.05)
+    assert facts["acf_returns_lag1"] == pytest.approx((d[1:] * d[:-1]).sum() / (d**2).sum())
+    want = {lag: (a[lag:] * a[:-lag]).sum() / (a**2).sum() for lag in (1, 5, 10, 20)}
+    assert facts["acf_abs_returns"] == pytest.approx(want)
+
+
+def test_hill_by_hand_and_its_limits() -> None:
+    x = np.array([1.0, 2.0, 4.0, 8.0, 16.0] + [0.5] * 35)  # n 40, k = 2: top 16, 8 over 4
+    want = 1 / np.mean(np.log([16 / 4, 8 / 4]))
+    assert hill_tail_index(-x, 0.05) == pytest.approx(want, rel=1e-12)  # |values|
+    assert hill_tail_index(np.r_[np.full(2, 2.0), np.ones(38)], 0.05) == 1 / np.mean(
+        np.log([2.0, 2.0])
+    )
+    assert hill_tail_index(np.ones(40), 0.05) == float("inf")  # no excess over the threshold
+    for bad in (0.0, 1.0, -0.1):
+        with pytest.raises(ValueError, match=f"tail_fraction must be in \\(0, 1\\), got {bad}"):
+            hill_tail_index(x, bad)
+    with pytest.raises(ValueError, match="non-finite"):
+        hill_tail_index(np.r_[x, np.nan], 0.05)
+
+
+def test_realism_report_values_thresholds_and_descriptions() -> None:
+    r = np.random.default_rng(7).standard_t(3, 2_000)
+    checks = realism_checks(r)
+    facts = stylized_facts(r)
+    band = 1.96 / np.sqrt(2_000)
+    a = np.abs(r) - np.abs(r).mean()
+    acf_abs = [(a[lag:] * a[:-lag]).sum() / (a**2).sum() for lag in range(1, 11)]
+    p = stats.kurtosistest(r, alternative="greater").pvalue
+    assert checks["heavy_tails"] == {
+        "value": facts["excess_kurtosis"], "threshold": 0.0, "pass": True,
+        "description": f"excess kurtosis > 0, kurtosis test p={p:.2g} < 0.01",
+    }
+    lag1 = facts["acf_returns_lag1"]
+    assert checks["no_linear_autocorrelation"] == {
+        "value": lag1, "threshold": 0.1, "pass": abs(lag1) < 0.1,
+        "description": "|ACF(r) lag 1| < 0.1",
+    }
+    clustering = checks["volatility_clustering"]
+    assert clustering["value"] == pytest.approx(np.mean(acf_abs), rel=1e-9)
+    assert clustering["threshold"] == pytest.approx(band, rel=1e-12)
+    assert clustering["description"] == "mean ACF(|r|) lags 1-10 > 1.96/sqrt(n)"
+    slow = checks["slow_decay_abs_acf"]
+    assert slow["value"] == facts["acf_abs_returns"][20]
+    assert slow["threshold"] == clustering["threshold"]
+    assert slow["description"] == "ACF(|r|) lag 20 > 1.96/sqrt(n)"
+    assert all(type(c["pass"]) is bool and type(c["value"]) is float for c in checks.values())
+
+
+def test_linear_check_fails_between_the_tolerance_and_one() -> None:
+    eps = np.random.default_rng(8).standard_normal(3_000)
+    r = eps[1:] + 0.2 * eps[:-1]  # MA(1): lag-1 ACF about 0.19
+    check = realism_checks(r)["no_linear_autocorrelation"]
+    assert 0.1 < check["value"] < 0.3 and not check["pass"]
+
+
+def test_light_tails_and_weak_kurtosis_fail_heavy_tails() -> None:
+    uniform = np.random.default_rng(9).uniform(-1, 1, 2_000)  # excess kurtosis -1.2
+    assert not realism_checks(uniform)["heavy_tails"]["pass"]
+    mild = np.random.default_rng(10).standard_t(30, 200)  # kurtosis > 0 but not significant
+    check = realism_checks(mild)["heavy_tails"]
+    assert check["value"] > 0 and not check["pass"]

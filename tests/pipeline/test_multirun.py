@@ -1,4 +1,5 @@
-"""Hydra multirun (-m): one job per combination, one MLflow parent run per job (slow)."""
+"""Hydra multirun (-m): one job per combination, one MLflow parent run (and its replicate run)
+per job (slow)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from pipeline.paths import PROJECT_ROOT
-from pipeline.tracking import KIND_TAG
+from pipeline.tracking import KIND_TAG, PARENT_TAG
 from tests.conftest import store_overrides
 
 
@@ -31,8 +32,15 @@ def test_multirun_gives_one_finished_parent_run_per_job(tmp_path: Path) -> None:
     smoke = client.get_experiment_by_name("smoke")
     assert smoke is not None
     runs = client.search_runs([smoke.experiment_id])
-    assert sorted(r.data.params["hypotheses.counterfactual"] for r in runs) == ["noise", "removed"]
-    assert all(r.info.status == "FINISHED" and r.data.tags[KIND_TAG] == "pipeline" for r in runs)
+    parents = [r for r in runs if r.data.tags[KIND_TAG] == "pipeline"]
+    assert sorted(r.data.params["hypotheses.counterfactual"] for r in parents) == [
+        "noise", "removed"
+    ]
+    assert all(r.info.status == "FINISHED" for r in runs)
+    children = [r for r in runs if r.data.tags[KIND_TAG] == "replicate"]
+    assert sorted(r.data.tags[PARENT_TAG] for r in children) == sorted(
+        r.info.run_id for r in parents
+    )  # one replicate run per job
     jobs = sorted(p.name for p in (tmp_path / "outputs" / "multirun" / "smoke").glob("*/*")
                   if p.is_dir())
     assert jobs == ["0", "1"]

@@ -113,7 +113,7 @@ def test_smoke_sweep_logs_each_trial_as_a_child_run(
     if ray.is_initialized():  # a Ray left over by another test may lack the CPUs a trial needs
         ray.shutdown()
     cfg = compose_config([
-        "+experiment=smoke", "sweep=ppo_lr", TWO_LRS, "ray.num_cpus=2",
+        "+experiment=smoke", "sweep=ppo_lr", TWO_LRS, "ray.num_cpus=2", "hypotheses.eval_seeds=2",
         f"sweep.storage_path={tmp_path / 'ray_results'}", *store_overrides(tmp_path),
     ])
     result = run(cfg)

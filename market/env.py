@@ -12,7 +12,7 @@ from ray.rllib.env.multi_agent_env import MultiAgentEnv
 
 from market.config import AgentSpec, EnvConfig
 from market.observation import OBS_CLIP, OBS_DIM, horizons, observations
-from market.rewards import RewardWeights, shaped_rewards
+from market.rewards import RewardTracker, RewardWeights
 from market.simulator import MarketSimulator
 
 ACTION_TO_SIDE = (0, 1, -1)  # Discrete(3): 0 HOLD, 1 BUY, 2 SELL -> simulator -1/0/+1
@@ -98,8 +98,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
             self._register(spec)
         self._seeder = np.random.default_rng(self.env_config.seed)
         self._seeded_once = False
-        self._last_pnl = np.zeros(0)
-        self._potential = np.zeros(0)
+        self._reward_state = RewardTracker()
         self._started = False
         self._sync_agents()
 
@@ -127,8 +126,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         self._seeded_once = True
         self.simulator.reset(episode_seed)
         self.agents = list(self.possible_agents)
-        self._last_pnl = np.zeros(len(self.agents))
-        self._potential = np.zeros(len(self.agents))
+        self._reward_state.reset(len(self.agents))
         self._sync_agents()
         self._started = True
         return self._observations(), {name: {} for name in self.agents}
@@ -171,16 +169,8 @@ class MultiAgentMarketEnv(MultiAgentEnv):
 
     def _rewards(self, obs: dict[str, np.ndarray], done: bool) -> dict[str, float]:
         sim = self.simulator
-        pnl = sim.rl_pnl()
-        d_pnl = pnl - self._last_pnl
-        self._last_pnl = pnl
-        position = sim.shares[sim.rl_owner] / sim.rl_max
         trend = np.array([obs[name][1] for name in sim.rl_names], dtype=np.float64)
-        shares = sim.shares[sim.rl_owner]
-        risk = np.abs(shares) * (sim.mid * sim.config.tick_size * sim.abs_ret_ewma)
-        rewards, self._potential = shaped_rewards(
-            self._weights, d_pnl, position.astype(np.float64), trend, self._potential, done, risk
-        )
+        rewards = self._reward_state.step(sim, self._weights, trend, done)
         return dict(zip(sim.rl_names, rewards.tolist(), strict=True))
 
     # ------------------------------------------------------------------ extras
@@ -201,8 +191,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         self.simulator.add_rl_agent(spec)
         self._register(spec)
         self.agents.append(name)
-        self._last_pnl = np.append(self._last_pnl, 0.0)
-        self._potential = np.append(self._potential, 0.0)
+        self._reward_state.add_agent()
         self._sync_agents()
 
     def remove_rl_agent(self, name: str) -> None:
@@ -210,9 +199,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         if name not in self._specs:
             raise KeyError(name)
         if name in self.simulator.rl_names:
-            keep = [n != name for n in self.simulator.rl_names]
-            self._last_pnl = self._last_pnl[np.array(keep, dtype=bool)]
-            self._potential = self._potential[np.array(keep, dtype=bool)]
+            self._reward_state.remove_agent(self.simulator.rl_names.index(name))
             self.simulator.remove_rl_agent(name)
         del self._specs[name]
         self.possible_agents.remove(name)

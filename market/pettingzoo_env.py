@@ -22,7 +22,7 @@ from pettingzoo import ParallelEnv
 
 from market.config import AgentSpec, EnvConfig
 from market.observation import OBS_CLIP, OBS_DIM, horizons, observations
-from market.rewards import RewardWeights, shaped_rewards
+from market.rewards import RewardTracker, RewardWeights
 from market.simulator import MarketSimulator
 
 ACTION_TO_SIDE = (0, 1, -1)  # Discrete(3): 0 HOLD, 1 BUY, 2 SELL -> simulator 0/+1/-1
@@ -54,7 +54,7 @@ class MarketParallelEnv(ParallelEnv):
         self.render_mode = None
         self._seeder = np.random.default_rng(self.env_config.seed)
         self._seeded_once = False
-        self._last_pnl = np.zeros(0)
+        self._reward_state = RewardTracker()
         sim = self.simulator
         specs = [self._specs[n] for n in sim.rl_names]
         self._lags = horizons([s.style for s in specs])
@@ -85,7 +85,7 @@ class MarketParallelEnv(ParallelEnv):
         self._seeded_once = True
         self.simulator.reset(episode_seed)
         self.agents = list(self.possible_agents)
-        self._last_pnl = np.zeros(len(self.agents))
+        self._reward_state.reset(len(self.agents))
         return self._observations(), {name: {} for name in self.agents}
 
     def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
@@ -103,8 +103,8 @@ class MarketParallelEnv(ParallelEnv):
         sim = self.simulator
         sim.step(sides)
         obs = self._observations()
-        rewards = self._rewards(obs)
         done = sim.step_count >= self.episode_length
+        rewards = self._rewards(obs, done)
         truncations = {name: done for name in self.agents}
         terminations = {name: False for name in self.agents}
         infos: dict[str, dict] = {name: {} for name in self.agents}
@@ -116,14 +116,10 @@ class MarketParallelEnv(ParallelEnv):
         obs = observations(self.simulator, self._lags, self.episode_length)
         return dict(zip(self.simulator.rl_names, obs, strict=True))
 
-    def _rewards(self, obs: dict[str, np.ndarray]) -> dict[str, float]:
+    def _rewards(self, obs: dict[str, np.ndarray], done: bool) -> dict[str, float]:
         sim = self.simulator
-        pnl = sim.rl_pnl()
-        d_pnl = pnl - self._last_pnl
-        self._last_pnl = pnl
-        position = sim.shares[sim.rl_owner] / sim.rl_max
         trend = np.array([obs[name][1] for name in sim.rl_names], dtype=np.float64)
-        rewards = shaped_rewards(self._weights, d_pnl, position.astype(np.float64), trend)
+        rewards = self._reward_state.step(sim, self._weights, trend, done)
         return dict(zip(sim.rl_names, rewards.tolist(), strict=True))
 
     def state(self) -> np.ndarray:

@@ -22,11 +22,15 @@ episode sums to zero and the episode's best policy is the PnL-best one (Ng, Hara
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
 from market.config import AgentSpec
+
+if TYPE_CHECKING:
+    from market.simulator import MarketSimulator
 
 
 @dataclass(frozen=True)
@@ -95,3 +99,44 @@ def _reward_kernel(
         out[i] = d_pnl[i] / unit[i] + (phi[i] - phi0[i]) - aversion[i] * exposure * exposure
     return out
 
+
+
+class RewardTracker:
+    """The RL agents' reward state within an episode (last PnL, shaping potential).
+
+    Shared by the RLlib env and the PettingZoo env, so both give the very same rewards.
+    """
+
+    def __init__(self) -> None:
+        self.last_pnl = np.zeros(0)
+        self.potential = np.zeros(0)
+
+    def reset(self, n_agents: int) -> None:
+        """A new episode with `n_agents` RL agents."""
+        self.last_pnl = np.zeros(n_agents)
+        self.potential = np.zeros(n_agents)
+
+    def add_agent(self) -> None:
+        """An RL agent joined (appended last, as in the simulator)."""
+        self.last_pnl = np.append(self.last_pnl, 0.0)
+        self.potential = np.append(self.potential, 0.0)
+
+    def remove_agent(self, index: int) -> None:
+        """The RL agent at `index` (simulator order) left."""
+        self.last_pnl = np.delete(self.last_pnl, index)
+        self.potential = np.delete(self.potential, index)
+
+    def step(
+        self, sim: MarketSimulator, weights: RewardWeights, trend: np.ndarray, done: bool
+    ) -> np.ndarray:
+        """Every RL agent's reward for the step the simulator just made (simulator order)."""
+        pnl = sim.rl_pnl()
+        d_pnl = pnl - self.last_pnl
+        self.last_pnl = pnl
+        shares = sim.shares[sim.rl_owner]
+        position = (shares / sim.rl_max).astype(np.float64)
+        risk = np.abs(shares) * (sim.mid * sim.config.tick_size * sim.abs_ret_ewma)
+        rewards, self.potential = shaped_rewards(
+            weights, d_pnl, position, trend.astype(np.float64), self.potential, done, risk
+        )
+        return rewards

@@ -388,10 +388,8 @@ def check_study_power(conf: ExperimentConf) -> None:
     """
     if conf.hypotheses.allow_underpowered or not conf.hypotheses.tests:
         return
-    try:
-        from pipeline.hypotheses.design import check_study_can_reject
-    except ImportError:  # TEMPORARY: until the hypotheses helper's design module is merged
-        return
+    from pipeline.hypotheses.design import check_study_can_reject
+
     try:
         check_study_can_reject(
             n_seeds=conf.hypotheses.eval_seeds,

@@ -8,7 +8,6 @@ Resampling is seeded from the config seed, one stream per test, so results are r
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,36 +37,20 @@ class StudyResults:
         return [r for r in self.records if r["family"] == name]
 
 
-def replicate_aware() -> bool:
-    """Whether pipeline.hypotheses already takes replicates and the H3 reference arm.
-
-    TEMPORARY (integrator: remove once pipeline.hypotheses.design is merged): today's H3 would
-    pool the reference rows with the RL agents', so they are passed only to the new code.
-    """
-    return importlib.util.find_spec("pipeline.hypotheses.design") is not None
-
-
-def _pooled_units(table: pd.DataFrame) -> pd.DataFrame:
-    """TEMPORARY (remove with replicate_aware): today's tests know only seeds, so each
-    (replicate, seed) becomes its own seed id. That overstates the evidence (training variation
-    is not in the null); run_study says so in every record until the new tests are merged."""
-    k = int(table["replicate"].max()) + 1
-    return table.assign(seed=table["seed"] * k + table["replicate"]).drop(columns="replicate")
-
-
 def _tests(
-    evaluation: Evaluation, condition: str, seed: int
+    evaluation: Evaluation, condition: str, conf: ExperimentConf
 ) -> dict[str, Callable[[float], Any]]:
     """Each test on its table of ``condition``; one seeded resampling stream per test."""
     from pipeline import hypotheses as h
 
     def rng(index: int) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence([seed, RESAMPLING_STREAM, index]))
+        return np.random.default_rng(
+            np.random.SeedSequence([conf.seed, RESAMPLING_STREAM, index])
+        )
 
     market = evaluation.market_table(condition)
-    actions = evaluation.action_table(condition, reference=replicate_aware())
-    if not replicate_aware() and evaluation.n_replicates > 1:
-        market, actions = _pooled_units(market), _pooled_units(actions)
+    actions = evaluation.action_table(condition)
+    reference = conf.hypotheses.herding_reference.value
     return {
         HypothesisName.volatility_amplification.value: lambda alpha: h.volatility_amplification(
             market, alpha=alpha, rng=rng(0)
@@ -75,7 +58,9 @@ def _tests(
         HypothesisName.liquidity_impact.value: lambda alpha: h.liquidity_impact(
             market, alpha=alpha, rng=rng(1)
         ),
-        HypothesisName.herding.value: lambda alpha: h.herding(actions, alpha=alpha, rng=rng(2)),
+        HypothesisName.herding.value: lambda alpha: h.herding(
+            actions, alpha=alpha, rng=rng(2), reference=reference
+        ),
     }
 
 
@@ -86,7 +71,7 @@ def _family(
 
     if not names:
         return pd.DataFrame(), []
-    tests = _tests(evaluation, condition, conf.seed)
+    tests = _tests(evaluation, condition, conf)
     results = [tests[name](conf.hypotheses.alpha) for name in names]
     table = results_table(results)
     records = []
@@ -96,11 +81,6 @@ def _family(
         record["reject_adjusted"] = bool(row["reject_adjusted"])
         record["condition"] = condition
         record["family"] = family
-        if not replicate_aware() and evaluation.n_replicates > 1:  # TEMPORARY, see above
-            record["extra"]["pipeline_note"] = (
-                "replicate x seed pooled as independent units by a temporary pipeline shim; "
-                "replicate-level inference needs the new pipeline.hypotheses"
-            )
         records.append(record)
     return table.assign(family=family), records
 

@@ -21,6 +21,7 @@ from pipeline.config import (
     set_dotted,
 )
 from pipeline.envconf import check_env_config
+from pipeline.hypotheses.design import check_study_can_reject
 from pipeline.paths import PROJECT_ROOT
 from tests.conftest import compose_config, store_overrides
 
@@ -140,15 +141,13 @@ def test_smoke_is_allowed_to_be_underpowered_and_defaults_are_one_replicate() ->
 
 
 def test_a_study_that_cannot_reject_fails_before_any_training() -> None:
-    # TEMPORARY (integrator: drop this importorskip once pipeline.hypotheses.design is merged).
-    design = pytest.importorskip("pipeline.hypotheses.design")
     overrides = ["+experiment=herding", "replicates=1", "hypotheses.eval_seeds=3"]
     with pytest.raises(ConfigError, match="hypotheses.allow_underpowered"):
         load(compose_config(overrides))
     assert load(compose_config([*overrides, "hypotheses.allow_underpowered=true"]))
     for name in ("herding", "volatility", "liquidity"):
         conf = load(compose_config([f"+experiment={name}"]))
-        design.check_study_can_reject(
+        check_study_can_reject(
             n_seeds=conf.hypotheses.eval_seeds, n_replicates=conf.replicates,
             n_tests=len(conf.hypotheses.tests), alpha=conf.hypotheses.alpha,
         )

@@ -20,7 +20,6 @@ from mlflow.tracking import MlflowClient
 from pipeline.experiment import run
 from pipeline.postrun import ExperimentResult
 from pipeline.replicates import replicate_seed
-from pipeline.study import replicate_aware
 from pipeline.tracking import KIND_TAG
 from pipeline.tuning import REPLICATE_TAG, TRAINING_SEED_TAG
 from tests.conftest import compose_config, store_overrides
@@ -105,12 +104,9 @@ def test_replicate_level_hypotheses_and_learning(
         # 2 replicates: the exact sign-flip floor is 1/4, so no policy can be shown to learn
         assert metrics[f"learning/{policy}/random/p_value"] >= 0.25
         assert metrics[f"learning/{policy}/learned"] == 0.0
-    if replicate_aware():
-        assert all(r["extra"]["n_replicates"] == 2 for r in primary)
-        assert all(len(r["extra"]["replicate_effects"]) == 2 for r in primary)
-        assert all(r["n"] == 2 for r in primary)
-    else:  # TEMPORARY (integrator: drop this branch with pipeline.study.replicate_aware)
-        assert all("pipeline_note" in r["extra"] for r in primary)
+    assert all(r["extra"]["n_replicates"] == 2 for r in primary)
+    assert all(len(r["extra"]["replicate_effects"]) == 2 for r in primary)
+    assert all(r["n"] == 2 for r in primary)
     report = Path(replicated.report_path).read_text()
     assert "| 1 | momentum |" in report  # the training table has a row per replicate
     assert "over 2 replicates" in report

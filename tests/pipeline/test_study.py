@@ -8,7 +8,7 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 from pipeline.config import load
-from pipeline.study import hypothesis_metrics, replicate_aware, run_study
+from pipeline.study import hypothesis_metrics, run_study
 from tests.pipeline.pipeline_helpers import synthetic_evaluation
 
 TESTS = ["volatility_amplification", "liquidity_impact", "herding"]
@@ -40,7 +40,5 @@ def test_the_study_is_a_deterministic_function_of_tables_and_seed() -> None:
 def test_replicates_reach_the_tests_as_replicates_or_as_flagged_pooled_units() -> None:
     study = run_study(synthetic_evaluation(seeds=3, replicates=2), load({"seed": 5}))
     for record in study.family("primary"):
-        if replicate_aware():
-            assert record["extra"]["n_replicates"] == 2
-        else:  # TEMPORARY (integrator: drop with pipeline.study.replicate_aware)
-            assert record["n"] == 6 and "pipeline_note" in record["extra"]
+        assert record["extra"]["n_replicates"] == 2
+        assert record["n"] == 2

@@ -77,14 +77,12 @@ def _one_agent(rec: pd.DataFrame, returns: pd.Series, total_volume: float) -> di
     moved = traded != 0
     r = returns.reindex(rec["step"].to_numpy()).to_numpy(dtype=np.float64)
     return {
-        "pnl": float(pnl[-1]) if pnl.size else 0.0,
+        "pnl": float(pnl[-1]),  # groupby groups are never empty
         "sharpe": float(d_pnl.mean() / sd * math.sqrt(d_pnl.size)) if sd > 0 else 0.0,
-        "max_drawdown": float((np.maximum.accumulate(np.maximum(pnl, 0.0)) - pnl).max())
-        if pnl.size
-        else 0.0,
+        "max_drawdown": float((np.maximum.accumulate(np.maximum(pnl, 0.0)) - pnl).max()),
         "win_rate": float((d_pnl[changed] > 0).mean()) if changed.any() else math.nan,
         "avg_trade_size": float(np.abs(traded[moved]).mean()) if moved.any() else 0.0,
-        "trade_frequency": float(moved.mean()) if moved.size else 0.0,
+        "trade_frequency": float(moved.mean()),
         "volatility_contribution": _r_squared(r, traded),
         "liquidity_provision": -float(np.abs(traded).sum()) / total_volume if total_volume else 0.0,
     }
@@ -121,7 +119,7 @@ def market_metrics(market_record: pd.DataFrame) -> dict[str, float]:
     traded = dollar > 0
     stress = market_record["stress"] if "stress" in market_record else pd.Series([False])
     return {
-        "realized_volatility": float(np.sqrt(np.sum(r**2))) if r.size else 0.0,
+        "realized_volatility": float(np.sqrt(np.sum(r**2))),  # 0 without returns
         "return_std": float(r.std()) if r.size else 0.0,
         "mean_spread": _nanmean(spread),
         "median_spread": float(np.nanmedian(spread)) if np.isfinite(spread).any() else math.nan,

@@ -29,14 +29,16 @@ def test_open_names_types_and_endowments() -> None:
 
 def test_close_last_undoes_open_and_the_name_is_reused() -> None:
     acc = Accounts(5, 0)
-    acc.open("noise")
-    acc.open("noise")
-    acc.cash[0] = 99
+    for _ in range(3):
+        acc.open("noise")
+    acc.cash[:] = [97, 98, 99]
+    acc.shares[:] = [1, 2, 3]
     acc.close_last()
-    assert (acc.ids, acc.types, acc.kind_counts, len(acc)) == (["noise_0"], ["noise"],
-                                                               {"noise": 1}, 1)
-    assert acc.cash.tolist() == [99] and acc.shares.tolist() == [0]
-    assert acc.open("noise") == 1 and acc.ids[-1] == "noise_1"
+    assert (acc.ids, acc.types, acc.kind_counts, len(acc)) == (
+        ["noise_0", "noise_1"], ["noise", "noise"], {"noise": 2}, 2
+    )
+    assert acc.cash.tolist() == [97, 98] and acc.shares.tolist() == [1, 2]
+    assert acc.open("noise") == 2 and acc.ids[-1] == "noise_2"
 
 
 def test_frame_converts_ticks_to_currency_and_copies() -> None:

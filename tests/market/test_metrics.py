@@ -172,6 +172,7 @@ def test_every_market_metric_by_hand() -> None:
     assert (m["stress_fraction"], m["n_steps"]) == (0.25, 4.0)
 
 
+@pytest.mark.filterwarnings("error")  # no "mean of empty slice" noise either
 def test_market_metrics_of_tiny_records() -> None:
     one = market([100], [0]).drop(columns="stress")
     one["spread"] = [np.nan]
@@ -192,3 +193,21 @@ def test_missing_market_columns_are_listed() -> None:
     with pytest.raises(ValueError, match=r"agent_record is missing columns \['pnl'\]"):
         agent_metrics(pd.DataFrame({"step": [0], "agent": ["a"], "position": [0]}),
                       market([100, 100], [1, 1]))
+
+
+def test_agent_steps_are_matched_to_their_market_steps() -> None:
+    agents = agent_rows([0.0, 1.0, 0.0, 2.0], [0, 2, 0, 3])
+    agents["step"] = [2, 3, 4, 5]  # the agent joined at step 2 of a 6-step market
+    mid = [100, 100, 100, 101, 100, 102]
+    m = agent_metrics(agents, market(mid, [5] * 6)).loc["a"]
+    x, y = np.array([0.0, 2.0, -2.0, 3.0]), np.diff(np.log(mid))[1:]
+    assert m["volatility_contribution"] == pytest.approx(np.corrcoef(x, y)[0, 1] ** 2)
+
+
+def test_agents_keep_their_first_appearance_order_and_the_index_is_named() -> None:
+    rows = pd.concat([agent_rows([0.0, 1.0], [0, 1], "b"), agent_rows([0.0, 2.0], [0, 1], "a")])
+    m = agent_metrics(rows, market([100, 101], [5, 5]))
+    assert list(m.index) == ["b", "a"] and m.index.name == "agent"
+    assert m["pnl"].tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match=r"market_record is missing columns \['volume'\]"):
+        agent_metrics(rows, market([100, 101], [5, 5]).drop(columns="volume"))

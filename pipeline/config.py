@@ -179,8 +179,9 @@ class PPOConf:
     hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
     activation: str = "tanh"
     iterations: int = 10
-    num_env_runners: int = 1
-    num_envs_per_env_runner: int = 1
+    # Same defaults as conf/ppo/default.yaml: sampling in the driver, 20 markets side by side.
+    num_env_runners: int = 0
+    num_envs_per_env_runner: int = 20
     torch_threads: int = 1
 
     def __post_init__(self) -> None:

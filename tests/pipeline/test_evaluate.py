@@ -154,7 +154,8 @@ def test_an_episode_without_a_source_for_some_agent_is_refused() -> None:
 
 
 def test_eval_seeds_are_disjoint_from_the_training_seed() -> None:
-    conf = load({"seed": 3, "hypotheses": {"eval_seeds": 3, "eval_seed_offset": 100}})
+    conf = load({"seed": 3, "hypotheses": {"eval_seeds": 3, "eval_seed_offset": 100,
+                                           "allow_underpowered": True}})
     assert eval_seeds(conf) == [103, 104, 105]
 
 

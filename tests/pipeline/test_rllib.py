@@ -41,7 +41,7 @@ def test_module_mapping(mapping: str, expected: dict[str, str]) -> None:
 def test_ppo_config_has_one_module_per_policy_and_the_configured_hyperparameters() -> None:
     conf = load({"agents": {"rl": CROWD, "policy_mapping": "per_style"},
                  "ppo": {"lr": 1e-4, "train_batch_size": 800, "minibatch_size": 100,
-                         "num_epochs": 2}})
+                         "num_epochs": 2, "num_env_runners": 1, "num_envs_per_env_runner": 1}})
     config = build_ppo_config(conf)
     config.validate()
     assert set(config.policies) == {"momentum", "adaptive"}

@@ -40,7 +40,9 @@ def hypothesis_test(
         run = store.latest_with_hypothesis(hypothesis, experiment)
         run_experiment = store.experiment_name(run.info.experiment_id)
     source, results = store.hypotheses(run)
-    match = next((r for r in results if r.get("name") == hypothesis), None)
+    # The study's own (primary) result; calm-market variants of the same test are labelled "calm".
+    primary = [r for r in results if r.get("family", "primary") == "primary"]
+    match = next((r for r in primary if r.get("name") == hypothesis), None)
     if match is None:
         raise NotFoundError(f"run {run.info.run_id!r} has no result of hypothesis {hypothesis!r}")
     public = hypothesis_public(match)

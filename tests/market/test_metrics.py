@@ -61,6 +61,7 @@ def test_agent_metrics_by_hand() -> None:
     assert m["volatility_contribution"] == pytest.approx(r2)
 
 
+@pytest.mark.filterwarnings("error")  # the nan win rate is not a mean of an empty slice
 def test_idle_agent_has_neutral_metrics() -> None:
     agents = pd.DataFrame(
         {

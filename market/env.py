@@ -11,11 +11,10 @@ import pandas as pd
 from ray.rllib.env.multi_agent_env import MultiAgentEnv
 
 from market.config import AgentSpec, EnvConfig
+from market.episodes import EpisodeSeeds, action_sides
 from market.observation import OBS_CLIP, OBS_DIM, horizons, observations
 from market.rewards import RewardTracker, RewardWeights
 from market.simulator import MarketSimulator
-
-ACTION_TO_SIDE = (0, 1, -1)  # Discrete(3): 0 HOLD, 1 BUY, 2 SELL -> simulator -1/0/+1
 
 
 class MultiAgentMarketEnv(MultiAgentEnv):
@@ -96,8 +95,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         self.action_spaces: dict[str, gym.Space] = {}  # type: ignore[assignment]
         for spec in self.env_config.agents:
             self._register(spec)
-        self._seeder = np.random.default_rng(self.env_config.seed)
-        self._seeded_once = False
+        self._seeds = EpisodeSeeds(self.env_config.seed)
         self._reward_state = RewardTracker()
         self._started = False
         self._sync_agents()
@@ -115,16 +113,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         self, *, seed: int | None = None, options: dict | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Start an episode; `seed` (else the config seed on first reset) makes it reproducible."""
-        if seed is not None:
-            episode_seed = int(seed)
-            self._seeder = np.random.default_rng([episode_seed, 1])
-        elif not self._seeded_once and self.env_config.seed is not None:
-            episode_seed = self.env_config.seed
-            self._seeder = np.random.default_rng([episode_seed, 1])
-        else:
-            episode_seed = int(self._seeder.integers(2**62))
-        self._seeded_once = True
-        self.simulator.reset(episode_seed)
+        self.simulator.reset(self._seeds.next(seed))
         self.agents = list(self.possible_agents)
         self._reward_state.reset(len(self.agents))
         self._sync_agents()
@@ -137,14 +126,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         """Execute the agents' actions (missing agents HOLD), advance one market step."""
         if not self._started:
             raise RuntimeError("call reset() before step()")
-        sides: dict[str, int] = {}
-        for name, action in action_dict.items():
-            if name not in self._specs or name not in self.agents:
-                raise KeyError(f"unknown agent {name!r}; agents: {self.agents}")
-            a = int(action)
-            if not 0 <= a <= 2 or a != action:
-                raise ValueError(f"action[{name!r}]={action!r}: must be 0 HOLD, 1 BUY or 2 SELL")
-            sides[name] = ACTION_TO_SIDE[a]
+        sides = action_sides(action_dict, self.agents)
         sim = self.simulator
         sim.step(sides)
         obs = self._observations()

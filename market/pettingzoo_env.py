@@ -21,11 +21,10 @@ import pandas as pd
 from pettingzoo import ParallelEnv
 
 from market.config import AgentSpec, EnvConfig
+from market.episodes import EpisodeSeeds, action_sides
 from market.observation import OBS_CLIP, OBS_DIM, horizons, observations
 from market.rewards import RewardTracker, RewardWeights
 from market.simulator import MarketSimulator
-
-ACTION_TO_SIDE = (0, 1, -1)  # Discrete(3): 0 HOLD, 1 BUY, 2 SELL -> simulator 0/+1/-1
 
 
 def parallel_env(config: Mapping[str, Any] | None = None) -> MarketParallelEnv:
@@ -52,8 +51,7 @@ class MarketParallelEnv(ParallelEnv):
         self.possible_agents = [s.name for s in self.env_config.agents]
         self.agents: list[str] = []
         self.render_mode = None
-        self._seeder = np.random.default_rng(self.env_config.seed)
-        self._seeded_once = False
+        self._seeds = EpisodeSeeds(self.env_config.seed)
         self._reward_state = RewardTracker()
         sim = self.simulator
         specs = [self._specs[n] for n in sim.rl_names]
@@ -74,16 +72,7 @@ class MarketParallelEnv(ParallelEnv):
         self, seed: int | None = None, options: dict | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
         """Start an episode; seeds exactly as the RLlib env does (same seed -> same market)."""
-        if seed is not None:
-            episode_seed = int(seed)
-            self._seeder = np.random.default_rng([episode_seed, 1])
-        elif not self._seeded_once and self.env_config.seed is not None:
-            episode_seed = self.env_config.seed
-            self._seeder = np.random.default_rng([episode_seed, 1])
-        else:
-            episode_seed = int(self._seeder.integers(2**62))
-        self._seeded_once = True
-        self.simulator.reset(episode_seed)
+        self.simulator.reset(self._seeds.next(seed))
         self.agents = list(self.possible_agents)
         self._reward_state.reset(len(self.agents))
         return self._observations(), {name: {} for name in self.agents}
@@ -92,14 +81,7 @@ class MarketParallelEnv(ParallelEnv):
         """Execute the agents' actions (missing agents HOLD) and advance one market step."""
         if not self.agents:
             raise RuntimeError("call reset() before step() (the episode is over or not started)")
-        sides: dict[str, int] = {}
-        for name, action in actions.items():
-            if name not in self.agents:
-                raise KeyError(f"unknown agent {name!r}; agents: {self.agents}")
-            a = int(action)
-            if not 0 <= a <= 2 or a != action:
-                raise ValueError(f"action[{name!r}]={action!r}: must be 0 HOLD, 1 BUY or 2 SELL")
-            sides[name] = ACTION_TO_SIDE[a]
+        sides = action_sides(actions, self.agents)
         sim = self.simulator
         sim.step(sides)
         obs = self._observations()

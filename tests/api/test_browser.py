@@ -169,11 +169,21 @@ def test_inject_a_flash_crash_and_see_it_in_the_event_log(page: Page) -> None:
     page.screenshot("flash-crash", full_page=True)
 
 
+NOISE_COUNT_IS = (
+    "n => document.querySelector('[data-testid=agents-table] [data-group=noise]')"
+    ".querySelectorAll('td')[2].textContent === String(n)"
+)
+
+
 def test_add_and_remove_a_noise_trader(page: Page) -> None:
     page.start()
     table = page.page.get_by_test_id("agents-table")
     table.locator("[data-group=noise]").wait_for()
-    count_before = int(table.locator("[data-group=noise] td").nth(2).inner_text())
+    # The count comes from the server: right after start the table may still show the previous
+    # session's groups until the new session's agents arrive, so wait for the page to agree.
+    groups = httpx.get(f"{page.base_url}/agents", timeout=10).json()["groups"]
+    count_before = next(g["count"] for g in groups if g["type"] == "noise")
+    page.page.wait_for_function(NOISE_COUNT_IS, arg=count_before)
     page.page.get_by_label("agent type").select_option("noise")
     page.page.get_by_label("agent params").fill('{"p_act": 0.5}')
     page.page.get_by_test_id("add-agent-button").click()
@@ -181,11 +191,7 @@ def test_add_and_remove_a_noise_trader(page: Page) -> None:
     added.wait_for()
     agent_id = added.get_attribute("data-agent")
     assert agent_id and re.fullmatch(r"noise_\d+", agent_id)
-    page.page.wait_for_function(
-        "n => document.querySelector('[data-testid=agents-table] [data-group=noise]')"
-        ".querySelectorAll('td')[2].textContent === String(n)",
-        arg=count_before + 1,
-    )
+    page.page.wait_for_function(NOISE_COUNT_IS, arg=count_before + 1)
     page.step(5)
     page.wait_step(5)
     page.page.get_by_test_id(f"remove-{agent_id}").click()

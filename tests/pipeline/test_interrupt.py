@@ -56,7 +56,7 @@ def test_a_signal_during_training_marks_the_runs_killed(
         try:
             _wait_for_line(proc, MARKER, timeout=240)
             proc.send_signal(signum)
-            proc.communicate(timeout=120)
+            proc.communicate(timeout=300)
         finally:
             if proc.poll() is None:
                 proc.kill()

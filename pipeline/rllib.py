@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import ray
 from ray.rllib.algorithms.ppo import PPOConfig
-from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
 from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 from ray.rllib.env.multi_agent_env_runner import MultiAgentEnvRunner
@@ -47,6 +46,7 @@ from pipeline.envconf import (
     module_mapping,
     policy_ids,
 )
+from pipeline.learner import SortedPPOLearner
 
 # PPO clips the squared value error at vf_clip_param (RLlib default 10); our episode returns are
 # tens of reward units, so the default would zero the value gradient of most samples.
@@ -127,19 +127,6 @@ _COUNTER_KEYS = {
     AGENT: (NUM_AGENT_STEPS_SAMPLED, NUM_AGENT_STEPS_SAMPLED_LIFETIME),
     MODULE: (NUM_MODULE_STEPS_SAMPLED, NUM_MODULE_STEPS_SAMPLED_LIFETIME),
 }
-
-
-class SortedPPOLearner(PPOTorchLearner):
-    """RLlib's torch PPO learner, shuffling the modules' minibatches in module-id order.
-
-    Each module's batch is reshuffled per epoch from numpy's global RNG, module after module
-    in the batch's dict order, which follows string hashing (differs between processes).
-    """
-
-    def _make_batch_if_necessary(self, training_data: Any) -> Any:
-        batch = super()._make_batch_if_necessary(training_data)
-        batch.policy_batches = dict(sorted(batch.policy_batches.items()))
-        return batch
 
 
 def _sorted_forwards(multi: Any) -> None:

@@ -38,14 +38,8 @@ EXACT_LIMIT = 16  # up to 2^16 sign patterns enumerated exactly
 
 
 def _stand_in(setup: _Setup, arm: str, seed: int) -> Any:
-    from pipeline.evaluate import (
-        RANDOM_STREAM,
-        HoldActions,
-        RandomActions,
-        RuleBasedActions,
-        stand_in_rng,
-        styles_of,
-    )
+    from pipeline.action_sources import HoldActions, RandomActions, RuleBasedActions
+    from pipeline.evaluate import RANDOM_STREAM, stand_in_rng, styles_of
 
     factories = {
         "random": lambda: RandomActions(stand_in_rng(setup.conf, seed, RANDOM_STREAM)),

@@ -7,13 +7,15 @@ import pandas as pd
 import pytest
 
 from market.env import MultiAgentMarketEnv
-from pipeline.config import load
-from pipeline.evaluate import (
+from pipeline.action_sources import (
     HoldActions,
     NoiseActions,
     PolicyActions,
     RandomActions,
     RuleBasedActions,
+)
+from pipeline.config import load
+from pipeline.evaluate import (
     baseline_source,
     eval_seeds,
     fill_one_sided_spread,

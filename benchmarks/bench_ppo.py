@@ -103,25 +103,28 @@ def span(values: list[float]) -> str:
     return f"{min(values):,.0f} / {np.median(values):,.0f} / {max(values):,.0f}"
 
 
-def herding_conf() -> ExperimentConf:
-    """The herding experiment's config (`make run`), composed from conf/ like the CLI does."""
+def composed_conf(*overrides: str) -> ExperimentConf:
+    """The experiment config the CLI would compose from conf/ with these overrides."""
     with initialize_config_dir(config_dir=str(PROJECT_ROOT / "conf"), version_base="1.3"):
-        return load(compose(config_name="config", overrides=["+experiment=herding"]))
+        return load(compose(config_name="config", overrides=list(overrides)))
 
 
-def main() -> None:
-    """Print market env steps/s per PPO iteration (min / median / max), vs a trivial env."""
-    conf = herding_conf()
-    set_torch_threads(conf.ppo.torch_threads)
-    iterations = 5
+def herding_conf() -> ExperimentConf:
+    """The herding experiment's config (`make run`)."""
+    return composed_conf("+experiment=herding")
+
+
+def report(label: str, conf: ExperimentConf, iterations: int) -> None:
+    """Print market env steps/s per PPO iteration of `conf` (min / median / max), vs trivial."""
     with ray_session(conf.ray):
         market = steps_per_second(conf, None, iterations)
         trivial = steps_per_second(conf, TrivialMarketEnv, iterations)
     ppo = conf.ppo
-    print(f"PPO iteration, herding config (batch {ppo.train_batch_size} market steps, "
-          f"{ppo.num_epochs} epochs x minibatch {ppo.minibatch_size}, {ppo.num_env_runners} "
-          f"remote env runners x {ppo.num_envs_per_env_runner} envs, local learner), "
-          f"{iterations} iterations, min / median / max:")
+    print(f"PPO iteration, {label} (batch {ppo.train_batch_size} market steps, "
+          f"{ppo.num_epochs} epochs x minibatch {ppo.minibatch_size} = "
+          f"{ppo.num_epochs * (ppo.train_batch_size // ppo.minibatch_size)} Adam steps per policy, "
+          f"{ppo.num_env_runners} remote env runners x {ppo.num_envs_per_env_runner} envs, "
+          f"local learner), {iterations} iterations, min / median / max:")
     print(f"  market env : {span(market.wall)} env steps/s wall  "
           f"({span(market.cpu)} per CPU second; target >= {TARGET_STEPS:,})")
     print(f"               sampling {np.median(market.sample_s):.2f} s + learner "
@@ -129,6 +132,14 @@ def main() -> None:
     print(f"  trivial env: {span(trivial.wall)} env steps/s wall")
     ratio = np.median(market.wall) / np.median(trivial.wall)
     print(f"  ratio market/trivial = {ratio:.2f}  (target >= {TARGET_RATIO})")
+
+
+def main() -> None:
+    """The default PPO config (conf/ppo/default.yaml, the issue's figure) and herding's."""
+    conf = herding_conf()
+    set_torch_threads(conf.ppo.torch_threads)
+    report("default config (conf/ppo)", composed_conf(), iterations=5)
+    report("herding config (make run)", conf, iterations=5)
 
 
 if __name__ == "__main__":

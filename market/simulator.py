@@ -141,6 +141,7 @@ class MarketSimulator:
 
     def _changed(self) -> None:
         """Resize the step's buffers and rebuild its argument list after traders changed."""
+        self.layout_version = getattr(self, "layout_version", 0) + 1  # arrays may be new objects
         g = [self.groups[k] for k in STEP_ORDER]
         self._new_orders = sum(x.capacity for x in g) + 1 + self.rl_owner.shape[0]
         self._expiry.ensure(self._new_orders)
@@ -266,16 +267,25 @@ class MarketSimulator:
     # ------------------------------------------------------------------ stepping
     def step(self, rl_actions: Mapping[str, int] | None = None) -> None:
         """Advance one step; `rl_actions` maps RL agent name -> -1 sell, 0 hold, +1 buy."""
-        n_rl = self.rl_owner.shape[0]
-        if self.step_count >= self.market_rec.data.shape[1] or (
-            self._agent_rows + n_rl > self.agent_rec.data.shape[1]
-        ):
-            self._grow_records(n_rl)
         if rl_actions:
             self._set_actions(rl_actions)
         elif self._acted:
             self._actions[:] = 0
             self._acted = False
+        self._advance()
+
+    def step_sides(self, sides: np.ndarray) -> None:
+        """Advance one step; `sides[i]` (-1, 0, +1) is RL agent `rl_names[i]`'s (not checked)."""
+        self._actions[:] = sides
+        self._acted = True
+        self._advance()
+
+    def _advance(self) -> None:
+        n_rl = self.rl_owner.shape[0]
+        if self.step_count >= self.market_rec.data.shape[1] or (
+            self._agent_rows + n_rl > self.agent_rec.data.shape[1]
+        ):
+            self._grow_records(n_rl)
         eff = self.schedule.effects(self.step_count)
         self._run(_NO_EFFECTS_VECTOR if eff is NO_EFFECTS else _effects_vector(eff), record=True)
         self.last_effects = eff
@@ -320,6 +330,11 @@ class MarketSimulator:
     def market_state(self) -> MarketState:
         """The market after the last step, as one read-only value."""
         return MarketState.read(self._fs, self._ist, self.config.tick_size)
+
+    def state_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The live (float state, int state, log-mid history) arrays (slots in market/state.py)
+        that `market_state()` reads; new objects whenever `layout_version` changes."""
+        return self._fs, self._ist, self.history
 
     def rl_pnl(self) -> np.ndarray:
         """Mark-to-market PnL (currency) of the live RL agents, in `rl_names` order."""

@@ -8,13 +8,13 @@ and updates the reward state in place; the dicts out are built once. No Ray here
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import numba
 import numpy as np
 from numba import njit
 
+from market._bundle import entry
 from market.config import AgentSpec
 from market.episodes import ACTION_TO_SIDE
 from market.observation import K_TICK, OBS_DIM, constants, fill_observations, horizons
@@ -27,15 +27,17 @@ OBSERVE, REWARD, REWARD_LAST = 0, 1, 2  # kernel modes: observations only, + rew
 
 @njit(cache=True)
 def _obs_and_rewards(
-    fs: np.ndarray, ist: np.ndarray, history: np.ndarray, cash: np.ndarray, shares: np.ndarray,
-    owner: np.ndarray, max_pos: np.ndarray, value0: np.ndarray, lags: np.ndarray,
-    weights: np.ndarray, last_pnl: np.ndarray, potential: np.ndarray, k: np.ndarray, mode: int,
+    s: Any, lags: np.ndarray, weights: np.ndarray, last_pnl: np.ndarray, potential: np.ndarray,
+    k: np.ndarray, mode: int,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(observations (n, 15) float32, rewards (n,)) of the live RL agents after the last step.
 
-    In modes REWARD and REWARD_LAST the step's rewards are computed and `last_pnl`/`potential`
-    advanced (REWARD_LAST: the potential is 0, closing the shaping's telescoping sum).
+    `s` is the simulator's pack of state arrays (market/_bundle.py). In modes REWARD and
+    REWARD_LAST the step's rewards are computed and `last_pnl`/`potential` advanced
+    (REWARD_LAST: the potential is 0, closing the shaping's telescoping sum).
     """
+    fs, ist, history, cash, shares = s.fs, s.ist, s.hist, s.cash, s.shares
+    owner, max_pos, value0 = s.rl_owner, s.rl_max, s.rl_value0
     n = owner.shape[0]
     mid, tick = fs[MID], k[K_TICK]
     pnl = np.empty(n)
@@ -49,23 +51,15 @@ def _obs_and_rewards(
         return obs, rewards
     vol = mid * tick * fs[ABS_RET_EWMA]
     for i in range(n):
-        s = shares[owner[i]]
+        held = shares[owner[i]]
         d_pnl = pnl[i] - last_pnl[i]
         last_pnl[i] = pnl[i]
-        risk = abs(s) * vol  # the position's expected one-step PnL volatility (currency)
+        risk = abs(held) * vol  # the position's expected one-step PnL volatility (currency)
         rewards[i], potential[i] = step_reward(
-            weights[i], d_pnl, s / max_pos[i], np.float64(obs[i, 1]), potential[i],
+            weights[i], d_pnl, held / max_pos[i], np.float64(obs[i, 1]), potential[i],
             mode == REWARD_LAST, risk,
         )  # fmt: skip
     return obs, rewards
-
-
-def _entry(dispatcher: Any, *args: Any) -> Callable[..., Any]:
-    """`dispatcher` compiled for the types of `args`, called without numba's type dispatch."""
-    sig = tuple(numba.typeof(a) for a in args)
-    if sig not in dispatcher.overloads:
-        dispatcher.compile(sig)
-    return dispatcher.overloads[sig].entry_point  # type: ignore[no-any-return]
 
 
 class AgentIO:
@@ -113,12 +107,10 @@ class AgentIO:
     def _call(self, mode: int) -> tuple[np.ndarray, np.ndarray]:
         sim = self.sim
         if sim.layout_version != self._version:
-            fs, ist, history = sim.state_arrays()
             r = self.reward_state
-            self._args = (fs, ist, history, sim.cash, sim.shares, sim.rl_owner, sim.rl_max,
-                          sim.rl_value0, self._lags, self._weights, r.last_pnl, r.potential,
-                          self._k)  # fmt: skip
-            self._kernel = _entry(_obs_and_rewards, *self._args, mode)
+            pack = sim.packed_arrays()
+            self._args = (pack, self._lags, self._weights, r.last_pnl, r.potential, self._k)
+            self._kernel = entry(_obs_and_rewards, *self._args, mode)
             self._version = sim.layout_version
         return self._kernel(*self._args, mode)  # type: ignore[no-any-return]
 

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from market import _bundle, _step
 from market import _nbtables as tb
-from market import _step
 from market import state as st
 from market._draws import DrawBlocks
 from market.accounts import Accounts
@@ -168,11 +168,14 @@ class MarketSimulator:
             self.market_rec.data, self.agent_rec.data,
         )  # fmt: skip
         row = np.zeros(self._draws.width)
-        self._kernel = _step.entry(self.book._buf, row, _NO_EFFECTS_VECTOR, True, *self._args)
+        self._pack = _bundle.make(*self._args)
+        self._kernel = _bundle.entry(
+            _bundle.step, self.book._buf, row, _NO_EFFECTS_VECTOR, True, self._pack
+        )
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickle support: the compiled entry point and its argument tuple are rebuilt on load."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_kernel", "_args")}
+        """Pickle support: the compiled entry point and the array pack are rebuilt on load."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_kernel", "_args", "_pack")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -309,11 +312,11 @@ class MarketSimulator:
         if draws.t >= draws.block.shape[0]:
             draws.refill()
         row = draws.block[draws.t]
-        status = self._kernel(self.book._buf, row, eff, record, *self._args)
+        status = self._kernel(self.book._buf, row, eff, record, self._pack)
         while status == _step.NEED_ROOM:
             self.book.reserve(self._new_orders)
             self._changed()
-            status = self._kernel(self.book._buf, row, eff, record, *self._args)
+            status = self._kernel(self.book._buf, row, eff, record, self._pack)
         draws.t += 1
         self._pnl_valid = status == _step.OK
         if status == _step.BAD_ORDER:
@@ -331,10 +334,10 @@ class MarketSimulator:
         """The market after the last step, as one read-only value."""
         return MarketState.read(self._fs, self._ist, self.config.tick_size)
 
-    def state_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The live (float state, int state, log-mid history) arrays (slots in market/state.py)
-        that `market_state()` reads; new objects whenever `layout_version` changes."""
-        return self._fs, self._ist, self.history
+    def packed_arrays(self) -> _bundle.StepArrays:
+        """The step's live arrays in one pack (market/_bundle.py) for other compiled code; a new
+        pack whenever `layout_version` changes."""
+        return self._pack
 
     def rl_pnl(self) -> np.ndarray:
         """Mark-to-market PnL (currency) of the live RL agents, in `rl_names` order."""

@@ -79,6 +79,11 @@ class AgentIO:
         self._k = constants(cfg.initial_cash, cfg.initial_price, cfg.tick_size, episode_length)
         self.sync()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle support: the compiled entry point and its arguments are rebound on first use."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_kernel", "_args")}
+        return {**state, "_version": -1}
+
     def sync(self) -> None:
         """Rebuild the per-agent arrays (horizons, reward weights) in simulator order."""
         sim = self.sim

@@ -10,6 +10,7 @@ Regenerate (only for an intended change, in its own commit):
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +102,20 @@ def test_observations_are_fresh_arrays_each_step(steps: int) -> None:
         env.step({"m": 1, "r": 2, "a": 1})
     for name in kept:
         np.testing.assert_array_equal(first[name], kept[name])
+
+
+def test_a_pickled_env_continues_exactly_like_the_original() -> None:
+    env = MultiAgentMarketEnv(CONFIG)
+    env.reset(seed=4)
+    env.step({"m": 1, "r": 2})
+    clone = pickle.loads(pickle.dumps(env))
+    for t in range(20):
+        actions = {"m": t % 3, "r": (t + 1) % 3, "a": 1}
+        obs, rew, *_ = env.step(actions)
+        obs_c, rew_c, *_ = clone.step(actions)
+        assert rew == rew_c
+        for name in obs:
+            np.testing.assert_array_equal(obs[name], obs_c[name])
 
 
 if __name__ == "__main__":

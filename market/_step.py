@@ -13,10 +13,7 @@ market view) and market/_nbtables.py (book tables, fill rows).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
 
-import numba
 import numpy as np
 from numba import njit
 
@@ -362,15 +359,3 @@ def step_kernel(
     if record:
         _record(fs, ist, prm, eff, mrec, arec, cash, shares, rl_owner, rl_pnl, rl_idx, executed)
     return OK
-
-
-def entry(*args: Any) -> Callable[..., int]:
-    """`step_kernel` compiled for the types of `args`, called without numba's type dispatch.
-
-    Dispatching on ~50 arguments costs about 3 us a call; the simulator looks the compiled
-    function up once whenever its arrays change and then calls it directly.
-    """
-    sig = tuple(numba.typeof(a) for a in args)
-    if sig not in step_kernel.overloads:
-        step_kernel.compile(sig)
-    return step_kernel.overloads[sig].entry_point  # type: ignore[attr-defined, no-any-return]

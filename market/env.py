@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 from ray.rllib.env.multi_agent_env import MultiAgentEnv
 
+from market.agent_io import AgentIO
 from market.config import AgentSpec, EnvConfig
-from market.episodes import EpisodeSeeds, action_sides
-from market.observation import OBS_CLIP, OBS_DIM, horizons, observations
-from market.rewards import RewardTracker, RewardWeights
+from market.episodes import EpisodeSeeds
+from market.observation import OBS_CLIP, OBS_DIM
 from market.simulator import MarketSimulator
 
 
@@ -96,9 +96,8 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         for spec in self.env_config.agents:
             self._register(spec)
         self._seeds = EpisodeSeeds(self.env_config.seed)
-        self._reward_state = RewardTracker()
+        self._io = AgentIO(self.simulator, self._specs, self.episode_length)
         self._started = False
-        self._sync_agents()
 
     def _register(self, spec: AgentSpec) -> None:
         self._specs[spec.name] = spec
@@ -115,10 +114,9 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         """Start an episode; `seed` (else the config seed on first reset) makes it reproducible."""
         self.simulator.reset(self._seeds.next(seed))
         self.agents = list(self.possible_agents)
-        self._reward_state.reset(len(self.agents))
-        self._sync_agents()
+        self._io.reset()
         self._started = True
-        return self._observations(), {name: {} for name in self.agents}
+        return self._io.observations(), {name: {} for name in self.agents}
 
     def step(  # type: ignore[override]  # RLlib's multi-agent signature, not gymnasium's
         self, action_dict: Mapping[str, Any]
@@ -126,41 +124,19 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         """Execute the agents' actions (missing agents HOLD), advance one market step."""
         if not self._started:
             raise RuntimeError("call reset() before step()")
-        sides = action_sides(action_dict, self.agents)
-        sim = self.simulator
-        sim.step(sides)
-        obs = self._observations()
-        done = sim.step_count >= self.episode_length
-        rewards = self._rewards(obs, done)
-        truncateds = {name: done for name in self.agents}
-        truncateds["__all__"] = done
-        terminateds = {name: False for name in self.agents}
+        obs, rewards, done = self._io.step(action_dict)
+        terminateds = dict.fromkeys(self.agents, False)
         terminateds["__all__"] = False
+        truncateds = dict.fromkeys(self.agents, done)
+        truncateds["__all__"] = done
         return obs, rewards, terminateds, truncateds, {name: {} for name in self.agents}
-
-    def _sync_agents(self) -> None:
-        """Rebuild the per-agent arrays (horizons, reward weights) in simulator order."""
-        sim = self.simulator
-        specs = [self._specs[n] for n in sim.rl_names]
-        self._lags = horizons([s.style for s in specs])
-        self._weights = RewardWeights.of(specs, sim.config.initial_price, sim.config.tick_size)
-
-    def _observations(self) -> dict[str, np.ndarray]:
-        obs = observations(self.simulator, self._lags, self.episode_length)
-        return dict(zip(self.simulator.rl_names, obs, strict=True))
-
-    def _rewards(self, obs: dict[str, np.ndarray], done: bool) -> dict[str, float]:
-        sim = self.simulator
-        trend = np.array([obs[name][1] for name in sim.rl_names], dtype=np.float64)
-        rewards = self._reward_state.step(sim, self._weights, trend, done)
-        return dict(zip(sim.rl_names, rewards.tolist(), strict=True))
 
     # ------------------------------------------------------------------ extras
     def observe(self, name: str) -> np.ndarray:
         """The current observation of RL agent `name` (KeyError if not live)."""
         if name not in self.simulator.rl_names:
             raise KeyError(name)
-        return self._observations()[name]
+        return self._io.observations()[name]
 
     def add_rl_agent(self, name: str, style: str, order_size: int = 10, **params: Any) -> None:
         """Add an RL agent to the running episode (and to later episodes)."""
@@ -173,15 +149,14 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         self.simulator.add_rl_agent(spec)
         self._register(spec)
         self.agents.append(name)
-        self._reward_state.add_agent()
-        self._sync_agents()
+        self._io.add_agent()
 
     def remove_rl_agent(self, name: str) -> None:
         """Remove an RL agent from the running episode and later ones (KeyError if unknown)."""
         if name not in self._specs:
             raise KeyError(name)
         if name in self.simulator.rl_names:
-            self._reward_state.remove_agent(self.simulator.rl_names.index(name))
+            self._io.remove_agent(self.simulator.rl_names.index(name))
             self.simulator.remove_rl_agent(name)
         del self._specs[name]
         self.possible_agents.remove(name)
@@ -189,7 +164,7 @@ class MultiAgentMarketEnv(MultiAgentEnv):
             self.agents.remove(name)
         del self.observation_spaces[name]
         del self.action_spaces[name]
-        self._sync_agents()
+        self._io.sync()
 
     def accounts(self) -> pd.DataFrame:
         """Every trader's account (agent_id, type, cash, shares), background traders included."""

@@ -62,6 +62,8 @@ class EventSchedule:
 
     def effects(self, step: int) -> StepEffects:
         """What the active events do at `step` (NO_EFFECTS when none is active)."""
+        if not self.events:  # the common case, once a step
+            return NO_EFFECTS
         active = self.active(step)
         if not active:
             return NO_EFFECTS

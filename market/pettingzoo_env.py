@@ -2,8 +2,9 @@
 
 The same market, observations and rewards as `market.env.MultiAgentMarketEnv` (the RLlib env;
 see its docstring for the action space, the 15 observation entries and the reward styles),
-built the same way on `MarketSimulator`, market/observation.py and market/rewards.py, so CleanRL,
-Stable-Baselines3 (through SuperSuit) and other PettingZoo users can train in it. The same
+built on the same `MarketSimulator` and `market.agent_io.AgentIO` (actions in, observations and
+rewards out), so CleanRL, Stable-Baselines3 (through SuperSuit) and other PettingZoo users can
+train in it. The same
 config, seed and actions give the same market records as the RLlib env. Differences are only
 PettingZoo's conventions: `observation_space(agent)` / `action_space(agent)` methods, and
 `agents` empties when the episode is truncated. This module does not import Ray.
@@ -20,10 +21,10 @@ import numpy as np
 import pandas as pd
 from pettingzoo import ParallelEnv
 
+from market.agent_io import AgentIO
 from market.config import AgentSpec, EnvConfig
-from market.episodes import EpisodeSeeds, action_sides
-from market.observation import OBS_CLIP, OBS_DIM, horizons, observations
-from market.rewards import RewardTracker, RewardWeights
+from market.episodes import EpisodeSeeds
+from market.observation import OBS_CLIP, OBS_DIM
 from market.simulator import MarketSimulator
 
 
@@ -52,11 +53,7 @@ class MarketParallelEnv(ParallelEnv):
         self.agents: list[str] = []
         self.render_mode = None
         self._seeds = EpisodeSeeds(self.env_config.seed)
-        self._reward_state = RewardTracker()
-        sim = self.simulator
-        specs = [self._specs[n] for n in sim.rl_names]
-        self._lags = horizons([s.style for s in specs])
-        self._weights = RewardWeights.of(specs, sim.config.initial_price, sim.config.tick_size)
+        self._io = AgentIO(self.simulator, self._specs, self.episode_length)
 
     @functools.cache  # noqa: B019  # one space object per agent, as the API asks
     def observation_space(self, agent: str) -> gym.Space:
@@ -74,40 +71,25 @@ class MarketParallelEnv(ParallelEnv):
         """Start an episode; seeds exactly as the RLlib env does (same seed -> same market)."""
         self.simulator.reset(self._seeds.next(seed))
         self.agents = list(self.possible_agents)
-        self._reward_state.reset(len(self.agents))
-        return self._observations(), {name: {} for name in self.agents}
+        self._io.reset()
+        return self._io.observations(), {name: {} for name in self.agents}
 
     def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Execute the agents' actions (missing agents HOLD) and advance one market step."""
         if not self.agents:
             raise RuntimeError("call reset() before step() (the episode is over or not started)")
-        sides = action_sides(actions, self.agents)
-        sim = self.simulator
-        sim.step(sides)
-        obs = self._observations()
-        done = sim.step_count >= self.episode_length
-        rewards = self._rewards(obs, done)
-        truncations = {name: done for name in self.agents}
-        terminations = {name: False for name in self.agents}
+        obs, rewards, done = self._io.step(actions)
+        truncations = dict.fromkeys(self.agents, done)
+        terminations = dict.fromkeys(self.agents, False)
         infos: dict[str, dict] = {name: {} for name in self.agents}
         if done:
             self.agents = []
         return obs, rewards, terminations, truncations, infos
 
-    def _observations(self) -> dict[str, np.ndarray]:
-        obs = observations(self.simulator, self._lags, self.episode_length)
-        return dict(zip(self.simulator.rl_names, obs, strict=True))
-
-    def _rewards(self, obs: dict[str, np.ndarray], done: bool) -> dict[str, float]:
-        sim = self.simulator
-        trend = np.array([obs[name][1] for name in sim.rl_names], dtype=np.float64)
-        rewards = self._reward_state.step(sim, self._weights, trend, done)
-        return dict(zip(sim.rl_names, rewards.tolist(), strict=True))
-
     def state(self) -> np.ndarray:
         """The shared market entries of the observation (3-10 and 14), as a global state."""
-        obs = observations(self.simulator, self._lags, self.episode_length)
-        return np.asarray(obs[0] if len(obs) else np.zeros(OBS_DIM), dtype=np.float32)
+        obs = self._io.observation_array()
+        return obs[0] if len(obs) else np.zeros(OBS_DIM, dtype=np.float32)
 
     def render(self) -> None:
         """No rendering (use `market_record()` or the API's dashboard)."""

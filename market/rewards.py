@@ -21,16 +21,16 @@ episode sums to zero and the episode's best policy is the PnL-best one (Ng, Hara
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
 from market.config import AgentSpec
 
-if TYPE_CHECKING:
-    from market.simulator import MarketSimulator
+# columns of `RewardWeights.matrix()`
+W_UNIT, W_TREND, W_INVENTORY, W_RISK = range(4)
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,50 @@ class RewardWeights:
             risk=coef("adaptive", "risk_aversion"),
         )
 
+    def matrix(self) -> np.ndarray:
+        """(n_agents, 4) float array, columns W_UNIT, W_TREND, W_INVENTORY, W_RISK."""
+        return np.stack([self.unit, self.trend, self.inventory, self.risk], axis=1).reshape(-1, 4)
+
+
+@njit(cache=True, inline="always")
+def potential(trend_w: float, inventory_w: float, position: float, signal: float) -> float:
+    """The shaping potential phi of one agent (position as a fraction of its limit)."""
+    return trend_w * position * math.tanh(signal) - inventory_w * (position * position)
+
+
+@njit(cache=True, inline="always")
+def step_reward(
+    w: np.ndarray, d_pnl: float, position: float, signal: float, phi0: float, done: bool,
+    risk: float,
+) -> tuple[float, float]:  # fmt: skip
+    """(reward, new potential) of one agent with weights row `w` (see `shaped_rewards`)."""
+    phi = 0.0 if done else potential(w[W_TREND], w[W_INVENTORY], position, signal)
+    exposure = risk / w[W_UNIT]
+    reward = d_pnl / w[W_UNIT] + (phi - phi0) - w[W_RISK] * exposure * exposure
+    return reward, phi
+
+
+@njit(cache=True)
+def _rewards_kernel(
+    w: np.ndarray, d_pnl: np.ndarray, position: np.ndarray, signal: np.ndarray,
+    phi0: np.ndarray, done: bool, risk: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    n = w.shape[0]
+    rewards, phi = np.empty(n), np.empty(n)
+    for i in range(n):
+        rewards[i], phi[i] = step_reward(w[i], d_pnl[i], position[i], signal[i], phi0[i], done,
+                                         risk[i])  # fmt: skip
+    return rewards, phi
+
 
 def potentials(
     w: RewardWeights, position_fraction: np.ndarray, trend_signal: np.ndarray
 ) -> np.ndarray:
     """The shaping potential phi of every agent in its current state."""
-    out: np.ndarray = w.trend * position_fraction * np.tanh(trend_signal)
-    return out - w.inventory * position_fraction**2
+    zeros = np.zeros_like(position_fraction, dtype=np.float64)
+    _, phi = _rewards_kernel(w.matrix(), zeros, position_fraction.astype(np.float64),
+                             trend_signal.astype(np.float64), zeros, False, zeros)  # fmt: skip
+    return phi
 
 
 def shaped_rewards(
@@ -79,32 +116,19 @@ def shaped_rewards(
 
     `d_pnl` is the step's PnL change (currency), `position_fraction` position / limit after the
     step, `trend_signal` the agent's trend entry, `previous_potential` phi before the step,
-    `risk` the position's expected one-step PnL volatility (currency).
+    `risk` the position's expected one-step PnL volatility (currency). The env computes the
+    same with `step_reward` inside its compiled step (market/agent_io.py).
     """
-    phi = np.zeros_like(previous_potential) if done else potentials(
-        w, position_fraction, trend_signal
-    )
-    rewards = _reward_kernel(w.unit, w.risk, d_pnl, phi, previous_potential, risk)
-    return rewards, phi
-
-
-@njit(cache=True)
-def _reward_kernel(
-    unit: np.ndarray, aversion: np.ndarray, d_pnl: np.ndarray, phi: np.ndarray,
-    phi0: np.ndarray, risk: np.ndarray,
-) -> np.ndarray:  # fmt: skip
-    out = np.empty(unit.shape[0])
-    for i in range(unit.shape[0]):
-        exposure = risk[i] / unit[i]
-        out[i] = d_pnl[i] / unit[i] + (phi[i] - phi0[i]) - aversion[i] * exposure * exposure
-    return out
-
+    f = [np.asarray(a, dtype=np.float64) for a in (d_pnl, position_fraction, trend_signal,
+                                                    previous_potential, risk)]  # fmt: skip
+    return _rewards_kernel(w.matrix(), f[0], f[1], f[2], f[3], bool(done), f[4])  # type: ignore[no-any-return]
 
 
 class RewardTracker:
-    """The RL agents' reward state within an episode (last PnL, shaping potential).
+    """The RL agents' reward state within an episode: last PnL and shaping potential per agent.
 
-    Shared by the RLlib env and the PettingZoo env, so both give the very same rewards.
+    Shared by the RLlib env and the PettingZoo env (through market.agent_io.AgentIO), so both
+    give the very same rewards; the compiled step updates both arrays in place.
     """
 
     def __init__(self) -> None:
@@ -125,18 +149,3 @@ class RewardTracker:
         """The RL agent at `index` (simulator order) left."""
         self.last_pnl = np.delete(self.last_pnl, index)
         self.potential = np.delete(self.potential, index)
-
-    def step(
-        self, sim: MarketSimulator, weights: RewardWeights, trend: np.ndarray, done: bool
-    ) -> np.ndarray:
-        """Every RL agent's reward for the step the simulator just made (simulator order)."""
-        pnl = sim.rl_pnl()
-        d_pnl = pnl - self.last_pnl
-        self.last_pnl = pnl
-        shares = sim.shares[sim.rl_owner]
-        position = (shares / sim.rl_max).astype(np.float64)
-        risk = np.abs(shares) * (sim.mid * sim.config.tick_size * sim.abs_ret_ewma)
-        rewards, self.potential = shaped_rewards(
-            weights, d_pnl, position, trend.astype(np.float64), self.potential, done, risk
-        )
-        return rewards

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from market import _bundle, _step
 from market import _nbtables as tb
-from market import _step
 from market import state as st
 from market._draws import DrawBlocks
 from market.accounts import Accounts
@@ -141,6 +141,7 @@ class MarketSimulator:
 
     def _changed(self) -> None:
         """Resize the step's buffers and rebuild its argument list after traders changed."""
+        self.layout_version = getattr(self, "layout_version", 0) + 1  # arrays may be new objects
         g = [self.groups[k] for k in STEP_ORDER]
         self._new_orders = sum(x.capacity for x in g) + 1 + self.rl_owner.shape[0]
         self._expiry.ensure(self._new_orders)
@@ -167,11 +168,14 @@ class MarketSimulator:
             self.market_rec.data, self.agent_rec.data,
         )  # fmt: skip
         row = np.zeros(self._draws.width)
-        self._kernel = _step.entry(self.book._buf, row, _NO_EFFECTS_VECTOR, True, *self._args)
+        self._pack = _bundle.make(*self._args)
+        self._kernel = _bundle.entry(
+            _bundle.step, self.book._buf, row, _NO_EFFECTS_VECTOR, True, self._pack
+        )
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickle support: the compiled entry point and its argument tuple are rebuilt on load."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_kernel", "_args")}
+        """Pickle support: the compiled entry point and the array pack are rebuilt on load."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_kernel", "_args", "_pack")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -266,16 +270,25 @@ class MarketSimulator:
     # ------------------------------------------------------------------ stepping
     def step(self, rl_actions: Mapping[str, int] | None = None) -> None:
         """Advance one step; `rl_actions` maps RL agent name -> -1 sell, 0 hold, +1 buy."""
-        n_rl = self.rl_owner.shape[0]
-        if self.step_count >= self.market_rec.data.shape[1] or (
-            self._agent_rows + n_rl > self.agent_rec.data.shape[1]
-        ):
-            self._grow_records(n_rl)
         if rl_actions:
             self._set_actions(rl_actions)
         elif self._acted:
             self._actions[:] = 0
             self._acted = False
+        self._advance()
+
+    def step_sides(self, sides: np.ndarray) -> None:
+        """Advance one step; `sides[i]` (-1, 0, +1) is RL agent `rl_names[i]`'s (not checked)."""
+        self._actions[:] = sides
+        self._acted = True
+        self._advance()
+
+    def _advance(self) -> None:
+        n_rl = self.rl_owner.shape[0]
+        if self.step_count >= self.market_rec.data.shape[1] or (
+            self._agent_rows + n_rl > self.agent_rec.data.shape[1]
+        ):
+            self._grow_records(n_rl)
         eff = self.schedule.effects(self.step_count)
         self._run(_NO_EFFECTS_VECTOR if eff is NO_EFFECTS else _effects_vector(eff), record=True)
         self.last_effects = eff
@@ -299,11 +312,11 @@ class MarketSimulator:
         if draws.t >= draws.block.shape[0]:
             draws.refill()
         row = draws.block[draws.t]
-        status = self._kernel(self.book._buf, row, eff, record, *self._args)
+        status = self._kernel(self.book._buf, row, eff, record, self._pack)
         while status == _step.NEED_ROOM:
             self.book.reserve(self._new_orders)
             self._changed()
-            status = self._kernel(self.book._buf, row, eff, record, *self._args)
+            status = self._kernel(self.book._buf, row, eff, record, self._pack)
         draws.t += 1
         self._pnl_valid = status == _step.OK
         if status == _step.BAD_ORDER:
@@ -320,6 +333,11 @@ class MarketSimulator:
     def market_state(self) -> MarketState:
         """The market after the last step, as one read-only value."""
         return MarketState.read(self._fs, self._ist, self.config.tick_size)
+
+    def packed_arrays(self) -> _bundle.StepArrays:
+        """The step's live arrays in one pack (market/_bundle.py) for other compiled code; a new
+        pack whenever `layout_version` changes."""
+        return self._pack
 
     def rl_pnl(self) -> np.ndarray:
         """Mark-to-market PnL (currency) of the live RL agents, in `rl_names` order."""

@@ -16,20 +16,14 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+# The market's vocabulary (one definition, market/vocabulary.py), re-exported under these names.
+from market.vocabulary import EventType as EventType
+from market.vocabulary import Style as Style
 from pipeline.paths import outputs_dir
 
 
 class ConfigError(ValueError):
     """A configuration that cannot run; the message names the field and the value."""
-
-
-class EventType(StrEnum):
-    """Stress events the market simulator knows (market.events)."""
-
-    flash_crash = "flash_crash"
-    liquidity_shock = "liquidity_shock"
-    news_shock = "news_shock"
-    volatility_regime = "volatility_regime"
 
 
 class Counterfactual(StrEnum):
@@ -105,14 +99,6 @@ class MarketConf:
 
     def __post_init__(self) -> None:
         _positive("market", episode_length=self.episode_length)
-
-
-class Style(StrEnum):
-    """RL agent styles (reward shaping and observation emphasis, market/env.py)."""
-
-    momentum = "momentum"
-    mean_reversion = "mean_reversion"
-    adaptive = "adaptive"
 
 
 @dataclass

@@ -11,6 +11,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+# The market's vocabulary (one definition, market/vocabulary.py), re-exported under these names.
+from market.vocabulary import AgentType as AgentType
+from market.vocabulary import EventType as EventType
+from market.vocabulary import TraderType as TraderType
+
 MAX_STEPS = 10_000
 MAX_SEED = 2**32 - 1
 MAX_PAGE_SIZE = 100
@@ -37,34 +42,6 @@ Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 Replicate = Annotated[int, Field(ge=0, le=MAX_REPLICATE)]
 REPLICATE_HELP = "replicate whose checkpoint to use (default: the run's own, else replicate 0)"
 SimulationSource = Literal["defaults", "experiment", "run"]
-
-
-class TraderType(StrEnum):
-    """Background trader types that can be counted in a start body or added one by one."""
-
-    noise = "noise"
-    fundamentalist = "fundamentalist"
-    momentum = "momentum"
-    market_maker = "market_maker"
-
-
-class AgentType(StrEnum):
-    """Agent types of ``POST /add_agent``: a background trader type, or an RL agent."""
-
-    noise = "noise"
-    fundamentalist = "fundamentalist"
-    momentum = "momentum"
-    market_maker = "market_maker"
-    rl = "rl"
-
-
-class EventType(StrEnum):
-    """Stress events the market can inject."""
-
-    flash_crash = "flash_crash"
-    liquidity_shock = "liquidity_shock"
-    news_shock = "news_shock"
-    volatility_regime = "volatility_regime"
 
 
 class HypothesisName(StrEnum):

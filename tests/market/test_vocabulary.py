@@ -4,6 +4,7 @@ the same field, agrees with market.vocabulary (fails when the pipeline's schema 
 from __future__ import annotations
 
 import dataclasses
+import typing
 
 import pytest
 
@@ -35,10 +36,32 @@ def test_agent_defaults_agree_between_market_and_pipeline(name: str) -> None:
     assert market_default == pipeline_default == v.AGENT_DEFAULTS[name], name
 
 
-def test_pipeline_and_api_spell_kinds_styles_and_events_like_the_market() -> None:
-    assert [s.value for s in pc.Style] == list(v.STYLES)
-    assert [e.value for e in pc.EventType] == list(v.EVENT_TYPES)
-    assert [e.value for e in api.EventType] == list(v.EVENT_TYPES)
-    assert [t.value for t in api.TraderType] == list(v.BACKGROUND_KINDS)
-    assert [t.value for t in api.AgentType] == [*v.BACKGROUND_KINDS, "rl"]
+def test_pipeline_and_api_use_the_markets_enums() -> None:
+    # One definition: the Hydra schemas and the API models import the market's StrEnums.
+    assert (pc.Style, pc.EventType) == (v.Style, v.EventType)
+    assert (api.TraderType, api.AgentType) == (v.TraderType, v.AgentType)
+    assert api.EventType is v.EventType
+    assert typing.get_type_hints(pc.AgentConf)["style"] is v.Style
+    assert typing.get_type_hints(pc.EventConf)["type"] is v.EventType
+    assert api.EventCreate.model_fields["type"].annotation is v.EventType
+    assert api.AgentCreate.model_fields["type"].annotation is v.AgentType
     assert pc.MarketConf().episode_length == MarketConfig().episode_length
+
+
+def test_enums_and_the_string_tuples_agree() -> None:
+    assert list(v.STYLES) == [s.value for s in v.Style]
+    assert list(v.EVENT_TYPES) == [e.value for e in v.EventType]
+    assert list(v.BACKGROUND_KINDS) == [k.value for k in v.TraderType]
+    assert [a.value for a in v.AgentType] == [*v.BACKGROUND_KINDS, "rl"]
+
+
+def test_the_api_schema_names_and_values_are_the_vocabulary() -> None:
+    # web/ generates its types from these schema names (components.schemas.AgentType, ...).
+    defs = {
+        **api.SimulationStart.model_json_schema()["$defs"],
+        **api.AgentCreate.model_json_schema()["$defs"],
+        **api.EventCreate.model_json_schema()["$defs"],
+    }
+    assert defs["TraderType"]["enum"] == list(v.BACKGROUND_KINDS)
+    assert defs["AgentType"]["enum"] == [*v.BACKGROUND_KINDS, "rl"]
+    assert defs["EventType"]["enum"] == list(v.EVENT_TYPES)

@@ -111,8 +111,9 @@ def test_long_stream_matches_the_reference_after_every_event(seed: int, n_events
             seen["fills"] += len(got)
             seen["swept_levels"] = max(seen["swept_levels"], len({f[2] for f in got}))
         _same_top(book, ref, i)
-        if ref.best_bid() is not None:
-            bids.append(ref.best_bid())
+        bid = ref.best_bid()
+        if bid is not None:
+            bids.append(bid)
         if i % 2_000 == 0:
             assert book.depth("buy", ALL_LEVELS) == ref.depth("buy", ALL_LEVELS)
             assert book.depth("sell", ALL_LEVELS) == ref.depth("sell", ALL_LEVELS)

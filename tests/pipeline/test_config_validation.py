@@ -405,8 +405,22 @@ def test_flatten_and_set_dotted() -> None:
     refused("sweep key 'a.z': unknown field 'z'", set_dotted, tree=tree, key="a.z", value=1)
 
 
+def test_load_without_a_key_adds_no_location() -> None:
+    with pytest.raises(ConfigError) as err:
+        load(["a"])  # type: ignore[arg-type]
+    assert str(err.value) == "Cannot merge DictConfig with ListConfig"
+
+
 def test_register_stores_the_schema_and_the_outputs_resolver() -> None:
-    register()
-    assert "config_schema.yaml" in ConfigStore.instance().repo
-    resolved = OmegaConf.create({"out": "${outputs_dir:}"})
-    assert resolved.out == str(outputs_dir())
+    repo = ConfigStore.instance().repo
+    saved = repo.pop("config_schema.yaml")
+    OmegaConf.clear_resolver("outputs_dir")
+    try:
+        register()
+        assert repo["config_schema.yaml"].node == OmegaConf.structured(ExperimentConf)
+        resolved = OmegaConf.create({"out": "${outputs_dir:}"})
+        assert resolved.out == str(outputs_dir())
+        register()  # a second registration replaces the first
+    finally:
+        repo.setdefault("config_schema.yaml", saved)
+        register()

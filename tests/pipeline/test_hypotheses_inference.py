@@ -265,7 +265,7 @@ def test_study_min_p_is_capped_at_one() -> None:
 
 @pytest.mark.parametrize(
     ("n_tests", "alpha", "want"),
-    [(1, 0.05, 5), (3, 0.05, 6), (1, 0.5, 2), (2, 0.5, 3), (7, 0.01, 10)],
+    [(1, 0.05, 5), (3, 0.05, 6), (1, 0.5, 2), (2, 0.5, 3), (7, 0.01, 10), (1, 0.25, 3)],
 )
 def test_seeds_needed_known_answers(n_tests: int, alpha: float, want: int) -> None:
     assert design.seeds_needed(n_tests=n_tests, alpha=alpha) == want

@@ -6,6 +6,8 @@ every known-answer test built on it would test nothing: these check the generato
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -197,6 +199,11 @@ def test_replicate_signal_shares_vary_only_with_replicate_sd() -> None:
 
 
 def test_the_package_imports_names_lazily_and_refuses_unknown_ones() -> None:
+    for name in hyp.__all__:
+        hyp.__dict__.pop(name, None)  # as before the first use
+        value = getattr(hyp, name)
+        assert value is getattr(importlib.import_module(hyp._HOMES[name]), name)
+        assert hyp.__dict__[name] is value  # cached after the first use
     assert hyp.herding.__module__ == "pipeline.hypotheses.herd"
     assert hyp.results_table.__name__ == "results_table"
     assert "volatility_amplification" in dir(hyp) and "HypothesisResult" in dir(hyp)

@@ -56,6 +56,8 @@ def test_same_side_share_by_hand() -> None:
     # (1,2): t=1,2,3 -> same at 3: 4 of 8
     assert same_side_share(x) == pytest.approx(4 / 8)
     assert np.isnan(same_side_share(m([1, 0], [0, 1])))
+    assert same_side_share(m([1, 0], [1, 1])) == 1.0  # one case with both trading
+    assert same_side_share(m([1, 0], [-1, 1])) == 0.0
 
 
 def test_lsv_by_hand() -> None:

@@ -394,3 +394,77 @@ def test_describe_reference() -> None:
     )
     assert describe_reference("noise", True).startswith("noise: noise traders in the RL slots")
     assert describe_reference("custom arm", True) == "custom arm"
+
+
+def test_excess_is_rl_minus_reference_pair_by_pair() -> None:
+    table = herd_table(lockstep=True)
+    base_b = (table["scenario"] == "baseline") & (table["agent"] == "b")
+    base_a = (table["scenario"] == "baseline") & (table["agent"] == "a")
+    table.loc[base_b, "action"] = -table.loc[base_a, "action"].to_numpy()  # reference: b = -a
+    result = herding(table, n_resamples=N)
+    ab = result.extra["pairs"][0]
+    assert (ab["rl"], ab["reference"], ab["excess"]) == (
+        pytest.approx(1.0), pytest.approx(-1.0), pytest.approx(2.0)
+    )
+    assert result.extra["same_style_excess"] == pytest.approx(2.0)
+    for name in ("lsv", "same_side_share", "fleiss_kappa"):
+        assert result.extra[f"{name}_excess"] == pytest.approx(
+            result.extra[name] - result.extra[f"{name}_reference"]
+        )
+    assert result.extra["lsv_reference"] != result.extra["lsv"]
+
+
+def test_methods_name_what_was_paired_in_full() -> None:
+    tail = (
+        "effect: excess alignment = mean over agent pairs of corr(rl actions) - corr(reference "
+        "actions) in the same slots, paired by seed{}; co-movement (independence) test "
+        "secondary in extra"
+    )
+    assert herding(herd_table(), n_resamples=N).method.endswith(tail.format(""))
+    bare = herding(herd_table(styles=False), n_resamples=N)
+    assert bare.method.endswith(tail.format("; styles unknown (no style column)"))
+    two = pd.concat([herd_table().assign(replicate=0), herd_table().assign(replicate=1)])
+    replicated = herding(two, n_resamples=N)
+    assert replicated.name == "herding" and replicated.n == 2
+    assert replicated.method.endswith(tail.format(" and replicate"))
+    fallback = herding(herd_table(reference=False), n_resamples=N)
+    assert fallback.name == "herding" and fallback.alpha == 0.05
+    ci_part = fallback.method.split("; CI: ")[1]
+    assert ci_part.startswith("paired sign-flip permutation test") and "effect:" not in ci_part
+
+
+def test_the_generator_given_is_the_one_used() -> None:
+    for table in (herd_table(), herd_table(reference=False)):
+        one = herding(table, n_resamples=N, rng=np.random.default_rng(1))
+        again = herding(table, n_resamples=N, rng=np.random.default_rng(1))
+        default = herding(table, n_resamples=N)
+        assert (one.ci_low, one.ci_high) == (again.ci_low, again.ci_high)
+        assert (one.ci_low, one.ci_high) != (default.ci_low, default.ci_high)
+
+
+def test_co_movement_draws_secondary_and_primary() -> None:
+    many = 2999
+    secondary = herding(herd_table(), n_resamples=many)
+    assert secondary.extra["co_movement"]["p_value"] == pytest.approx(1 / 2000)
+    primary = herding(herd_table(reference=False), n_resamples=many)
+    assert primary.p_value == pytest.approx(1 / 3000)
+    assert primary.extra["min_attainable_p"] == pytest.approx(1 / 3000)
+
+
+def test_fallback_rejects_strictly_below_alpha() -> None:
+    table = herd_table(reference=False)
+    assert herding(table, 1 / 199, n_resamples=N).reject is True
+    at_floor = herding(table, 1 / 200, n_resamples=N)
+    assert at_floor.p_value == pytest.approx(1 / 200) and at_floor.reject is False
+
+
+def test_degenerate_results_are_complete() -> None:
+    table = herd_table(n_seeds=2)
+    table.loc[table["agent"] != "a", "action"] = 0
+    for arm in (table, table[table["scenario"] == "rl"]):
+        dead = herding(arm, 0.1, n_resamples=N)
+        assert dead.name == "herding" and dead.alpha == 0.1 and dead.reject is False
+        assert np.isnan(dead.ci_high) and np.isnan(dead.effect)
+        assert dead.extra["ci_level"] == pytest.approx(0.8)
+    fallback = herding(table[table["scenario"] == "rl"], n_resamples=N)
+    assert np.isnan(fallback.extra["mean_pairwise_correlation"])

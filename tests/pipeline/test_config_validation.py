@@ -372,8 +372,13 @@ def test_load_passes_a_typed_config_through_and_types_a_dict() -> None:
 def test_load_names_the_key_of_a_type_error_and_keeps_range_messages() -> None:
     with pytest.raises(ConfigError) as err:
         load({"ppo": {"lr": "abc"}})
-    assert str(err.value).endswith(" (key: ppo.lr)")
-    assert "\n" not in str(err.value)
+    assert str(err.value) == (
+        "Value 'abc' of type 'str' could not be converted to Float (key: ppo.lr)"
+    )
+    with pytest.raises(ConfigError) as err:
+        load(5)  # type: ignore[arg-type]
+    assert str(err.value).startswith("Invalid input. Supports one of [dict,list,")
+    assert str(err.value).endswith("object_type=ExperimentConf")
     with pytest.raises(ConfigError) as err:
         load({"ppo": {"train_batch_size": -5}})
     assert str(err.value) == "ppo.train_batch_size must be > 0, got -5"

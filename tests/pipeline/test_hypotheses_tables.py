@@ -231,7 +231,8 @@ def test_action_units_reference_arm_pairs_with_rl() -> None:
     units = action_units(actions(scenarios=("rl", "baseline")))
     assert units.has_reference
     unit = units.units[1]
-    assert unit.seed == 2 and unit.reference is not None
+    assert (unit.replicate, unit.seed) == (0, 2) and unit.reference is not None
+    assert units.seeds.dtype == np.int64 and units.replicates.dtype == np.int64
     assert unit.reference.tolist() == (-unit.rl).tolist()
 
 
@@ -308,6 +309,10 @@ def test_action_replicates_must_cross() -> None:
     with pytest.raises(ValueError) as err:
         action_units(two)
     assert str(err.value).startswith("action table 'rl' rows: replicate 0 lacks seed(s) [3]")
+    short = pd.concat([actions().assign(replicate=0), actions(seeds=(2,)).assign(replicate=1)])
+    with pytest.raises(ValueError) as err:
+        action_units(short)
+    assert str(err.value).startswith("action table 'rl' rows: replicate 1 lacks seed(s) [1]")
     ok = pd.concat([actions().assign(replicate=0), actions().assign(replicate=4)])
     units = action_units(ok)
     assert units.replicates.tolist() == [0, 4]
@@ -329,4 +334,34 @@ def test_styles() -> None:
     missing.loc[missing["agent"] == "a", "style"] = None
     refused(
         "action table column 'style' is empty (NaN) for agent(s) ['a']", action_units, missing
+    )
+
+
+def test_action_table_name_is_in_every_message() -> None:
+    table = actions()
+    refused(
+        "actions is missing columns ['action'] (has ['scenario', 'seed', 'step', 'agent'])",
+        action_units, table.drop(columns="action"), "actions",
+    )
+    words = table.astype({"action": object})
+    words.loc[0, "action"] = "buy"
+    refused(
+        "actions column 'action' must be -1, 0 or 1; 1 rows are not (first at seed=1, step=0, "
+        "agent='b')",
+        action_units, words, "actions",
+    )
+    for column in ("seed", "step"):
+        bad = table.astype({column: float})
+        bad.loc[0, column] = 0.5
+        refused(
+            f"actions column {column!r} must hold integers, got float64",
+            action_units, bad, "actions",
+        )
+    refused(
+        "actions column 'replicate' must be >= 0, got -1",
+        action_units, table.assign(replicate=-1), "actions",
+    )
+    refused(
+        "actions column 'scenario' has unknown values ['RL']; use ('rl', 'baseline')",
+        action_units, table.assign(scenario="RL"), "actions",
     )

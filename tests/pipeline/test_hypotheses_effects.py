@@ -257,17 +257,43 @@ def test_resiliency_summary_by_hand() -> None:
     table = market(n_seeds=2, vol=1.0, stress=(20, 30))
     rl_after = (table["scenario"] == "rl") & (table["step"] >= 30) & (table["step"] < 33)
     table.loc[rl_after, "spread"] = 10.0  # the rl book takes 3 steps to recover
+    base_after = (table["scenario"] == "baseline") & (table["step"] == 30)
+    table.loc[base_after, "spread"] = 10.0  # the baseline book 1 step
     runs = market_runs(table, ["mid", "spread", "depth", "stress"])
     summary = resiliency_summary(runs)
     assert summary["resiliency_rl_mean_steps"] == 3.0
-    assert summary["resiliency_baseline_mean_steps"] == 0.0
+    assert summary["resiliency_baseline_mean_steps"] == 1.0
     assert summary["resiliency_rl_windows"] == 2 and summary["resiliency_baseline_windows"] == 2
     assert summary["resiliency_rl_never_recovered"] == 0
-    assert summary["resiliency_mean_extra_steps_rl"] == 3.0
+    assert summary["resiliency_mean_extra_steps_rl"] == 2.0
     assert summary["resiliency_windows_without_pre_stress"] == 0
     assert summary["resiliency_censoring"] == (
         "never-recovered windows count until their period's end"
     )
+
+
+def test_a_skipped_first_window_does_not_stop_the_later_ones() -> None:
+    stress = np.r_[np.ones(3), np.zeros(10), np.ones(2), np.zeros(5)]
+    spread = np.r_[np.ones(15), np.full(2, 4.0), np.ones(3)]
+    matrix, flags, skipped = recovery_matrix(spread[None], np.ones((1, 20)), stress)
+    assert matrix.tolist() == [[2.0]] and flags.tolist() == [[False]] and skipped == 1
+
+
+def test_h1_and_h2_use_the_generator_given() -> None:
+    from pipeline.hypotheses.synthetic import synthetic_market
+
+    table = synthetic_market(
+        np.random.default_rng(0), n_seeds=6, n_steps=120, windows=((20, 10), (70, 10))
+    )
+    for test in (volatility_amplification, liquidity_impact):
+        one = test(table, n_resamples=N, rng=np.random.default_rng(1))
+        again = test(table, n_resamples=N, rng=np.random.default_rng(1))
+        default = test(table, n_resamples=N)
+        assert (one.ci_low, one.ci_high) == (again.ci_low, again.ci_high)
+        assert (one.ci_low, one.ci_high) != (default.ci_low, default.ci_high)
+    one = volatility_amplification(table, n_resamples=N, rng=np.random.default_rng(1))
+    again = volatility_amplification(table, n_resamples=N, rng=np.random.default_rng(1))
+    assert one.extra["effect_excluding_events_ci"] == again.extra["effect_excluding_events_ci"]
 
 
 def test_resiliency_summary_without_windows_is_nan() -> None:

@@ -305,3 +305,28 @@ def test_refusal_messages_in_full() -> None:
     with pytest.raises(ValueError):
         design.check_study_can_reject(n_seeds=2, n_replicates=1, n_tests=1, alpha=0.25)
     design.check_study_can_reject(n_seeds=2, n_replicates=1, n_tests=1, alpha=0.26)
+
+
+def test_small_grid_of_three_replicates_by_hand() -> None:
+    grid = 0.01 * np.array([[1.0, 2.0, 6.0, 3.0], [3.0, 5.0, 7.0, 4.0], [0.0, 4.0, 2.0, 9.0]])
+    k, s = grid.shape
+    rows, cols, grand = grid.mean(axis=1), grid.mean(axis=0), grid.mean()
+    ms_a = s * np.sum((rows - grand) ** 2) / (k - 1)
+    ms_b = k * np.sum((cols - grand) ** 2) / (s - 1)
+    resid = grid - rows[:, None] - cols[None, :] + grand
+    ms_c = np.sum(resid**2) / ((k - 1) * (s - 1))
+    terms = [(ms, df) for ms, df in ((ms_a, k - 1), (ms_b, s - 1)) if ms > ms_c]
+    total = sum(ms for ms, _ in terms) + (1 - len(terms)) * ms_c
+    resid_df = (k - 1) * (s - 1)
+    denom = sum(ms**2 / df for ms, df in terms) + ((1 - len(terms)) * ms_c) ** 2 / resid_df
+    var, df, _ = variance_of_grand_mean(grid)
+    assert var == pytest.approx(total / (k * s)) and df == pytest.approx(total**2 / denom)
+    inf = crossed_t(grid, 0.05)
+    se = np.sqrt(var)
+    assert se < 1 and inf.p_value == pytest.approx(stats.t.sf(grand / se, df))
+    assert inf.method == (
+        f"two-level test, 3 replicates as units x 4 seeds (crossed: the same seeds and baseline "
+        "in every replicate): one-sided t-test of the grand mean with variance var_rep/K + "
+        "var_seed/S + var_resid/KS from two-way random-effects ANOVA, Satterthwaite df "
+        f"{df:.1f}; 90% t interval (two-sided 1 - 2 alpha)"
+    )

@@ -240,3 +240,10 @@ def test_every_test_fills_the_contract_extras_for_every_table_shape(k: int) -> N
         json.dumps(r.to_dict(), allow_nan=False)  # strict JSON: NaN / inf in extra are None
     assert H1_KEYS <= set(results["h1"].extra)
     assert H3_KEYS <= set(results["h3"].extra) and H3_KEYS <= set(results["h3_fallback"].extra)
+
+
+def test_json_safe_replaces_non_finite_floats_recursively() -> None:
+    from pipeline.hypotheses.results import json_safe
+
+    value = {"a": [1.0, float("nan")], "b": {"c": float("inf"), "d": (2, -float("inf"))}, "e": "x"}
+    assert json_safe(value) == {"a": [1.0, None], "b": {"c": None, "d": [2, None]}, "e": "x"}

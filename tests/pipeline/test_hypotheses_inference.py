@@ -103,6 +103,9 @@ def test_detectable_effect_is_t_quantiles_times_the_standard_error() -> None:
     want = (stats.t.ppf(0.95, 9) + stats.t.ppf(0.8, 9)) * 0.5
     assert detectable_effect(0.5, 9, 0.05) == pytest.approx(want)
     assert detectable_effect(0.5, 0, 0.05) == float("inf")
+    assert detectable_effect(0.5, 1, 0.05) == pytest.approx(
+        (stats.t.ppf(0.95, 1) + stats.t.ppf(0.8, 1)) * 0.5
+    )
     assert detectable_effect(0.5, -1, 0.05) == float("inf")
     assert detectable_effect(0.5, float("nan"), 0.05) == float("inf")
     assert detectable_effect(0.5, float("inf"), 0.05) == float("inf")
@@ -329,4 +332,12 @@ def test_small_grid_of_three_replicates_by_hand() -> None:
         "in every replicate): one-sided t-test of the grand mean with variance var_rep/K + "
         "var_seed/S + var_resid/KS from two-way random-effects ANOVA, Satterthwaite df "
         f"{df:.1f}; 90% t interval (two-sided 1 - 2 alpha)"
+    )
+
+
+def test_two_seeds_one_replicate_is_a_floor_problem_not_a_seed_count_problem() -> None:
+    with pytest.raises(ValueError) as err:
+        design.check_study_can_reject(n_seeds=2, n_replicates=1, n_tests=1, alpha=0.05)
+    assert str(err.value).startswith(
+        "a study with 2 seed(s) x 1 replicate(s) cannot reject any of its 1 test(s)"
     )

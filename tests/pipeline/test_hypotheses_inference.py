@@ -341,3 +341,17 @@ def test_two_seeds_one_replicate_is_a_floor_problem_not_a_seed_count_problem() -
     assert str(err.value).startswith(
         "a study with 2 seed(s) x 1 replicate(s) cannot reject any of its 1 test(s)"
     )
+
+
+def test_sign_flip_and_bootstrap_edges() -> None:
+    assert sign_flip_p(np.ones(4), 999, rng()) == pytest.approx(1 / 16)
+    low, high = bootstrap_ci(np.array([0.0, 1.0, 0.0, 1.0]), 0.2, 999, rng())  # ptp 1
+    assert low < 0.5 < high
+    low, high = bootstrap_ci(np.array([0.0, 1.0]), 0.2, 999, rng())  # two values
+    assert low < high
+
+
+def test_the_exact_tag_follows_two_to_the_n_against_the_resamples() -> None:
+    assert ", exact)" in seed_level(np.linspace(0.1, 0.5, 5), 0.05, 200, rng()).method
+    assert ", exact)" in seed_level(np.linspace(0.1, 0.7, 7), 0.05, 128, rng()).method
+    assert "exact" not in seed_level(np.linspace(0.1, 0.7, 7), 0.05, 127, rng()).method

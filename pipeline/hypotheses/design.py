@@ -1,6 +1,6 @@
 """Can a study of this shape reject at all? The smallest p it can reach, before any training.
 
-Pure and cheap to import (only `math`): config validation calls it before training starts.
+Pure and cheap to import (no imports): config validation calls it before training starts.
 - One replicate: seeds are the units and the test is the paired sign-flip, exact while
   2^n_seeds <= the default 9,999 resamples, so its floor is 1 / 2^n_seeds (Monte Carlo floor
   1 / 10,000 beyond). H3 with a reference arm uses the same test.
@@ -12,8 +12,6 @@ each hypothesis must be able to beat on its own.
 """
 
 from __future__ import annotations
-
-import math
 
 DEFAULT_RESAMPLES = 9999  # keep equal to pipeline.hypotheses.resampling.DEFAULT_RESAMPLES
 
@@ -45,7 +43,7 @@ def study_min_p(*, n_seeds: int, n_replicates: int, n_tests: int, alpha: float) 
 
 def seeds_needed(*, n_tests: int, alpha: float) -> int:
     """Fewest seeds with which one replicate can reject after BH: n_tests / 2^n < alpha."""
-    n = max(2, math.floor(math.log2(n_tests / alpha)) + 1)
+    n = 2
     while n_tests / 2.0**n >= alpha:
         n += 1
     return n

@@ -82,8 +82,7 @@ def results_table(results: Sequence[HypothesisResult]) -> pd.DataFrame:
     for r in results:
         if not (0.0 <= r.p_value <= 1.0) or math.isnan(r.p_value):
             raise ValueError(f"result {r.name!r} has p_value {r.p_value!r} outside [0, 1]")
-    rows = [{k: v for k, v in r.to_dict().items() if k != "extra"} for r in results]
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame([r.to_dict() for r in results])  # `extra` is dropped by the selection
     p_adj = multipletests(table["p_value"].to_numpy(), method="fdr_bh")[1]
     table["p_adjusted"] = p_adj
     table["reject_adjusted"] = table["p_adjusted"] < table["alpha"]

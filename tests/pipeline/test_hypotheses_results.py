@@ -63,6 +63,25 @@ def test_results_table_rejects_bad_input() -> None:
         results_table([_result("a", float("nan"))])
 
 
+def test_results_table_messages_and_p_value_edges() -> None:
+    with pytest.raises(ValueError) as err:
+        results_table([])
+    assert str(err.value) == "results is empty: nothing to tabulate"
+    for bad in (1.5, -0.1, float("nan")):
+        with pytest.raises(ValueError) as err:
+            results_table([_result("a", 0.5), _result("b", bad)])
+        assert str(err.value) == f"result 'b' has p_value {bad!r} outside [0, 1]"
+    table = results_table([_result("a", 0.0), _result("b", 1.0)])
+    assert table["p_adjusted"].tolist() == [0.0, 1.0]
+    assert list(table.columns) == [
+        "name", "effect", "ci_low", "ci_high", "p_value", "p_adjusted", "reject",
+        "reject_adjusted", "alpha", "method", "n",
+    ]
+    at_alpha = results_table([_result("a", 0.05)])  # p_adjusted == alpha: not rejected
+    assert at_alpha["p_adjusted"].tolist() == [0.05]
+    assert at_alpha["reject_adjusted"].tolist() == [False]
+
+
 def test_real_results_are_json_ready_and_tabulate() -> None:
     rng = np.random.default_rng(0)
     market = synthetic_market(rng, n_seeds=5, n_steps=300, windows=((100, 20), (200, 20)))
@@ -221,3 +240,10 @@ def test_every_test_fills_the_contract_extras_for_every_table_shape(k: int) -> N
         json.dumps(r.to_dict(), allow_nan=False)  # strict JSON: NaN / inf in extra are None
     assert H1_KEYS <= set(results["h1"].extra)
     assert H3_KEYS <= set(results["h3"].extra) and H3_KEYS <= set(results["h3_fallback"].extra)
+
+
+def test_json_safe_replaces_non_finite_floats_recursively() -> None:
+    from pipeline.hypotheses.results import json_safe
+
+    value = {"a": [1.0, float("nan")], "b": {"c": float("inf"), "d": (2, -float("inf"))}, "e": "x"}
+    assert json_safe(value) == {"a": [1.0, None], "b": {"c": None, "d": [2, None]}, "e": "x"}

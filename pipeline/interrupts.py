@@ -44,3 +44,26 @@ def sigterm_interrupts() -> Iterator[None]:
     finally:
         _depth -= 1
         signal.signal(signal.SIGTERM, _raise_terminated if _depth else previous)
+
+
+@contextmanager
+def sigint_recorded() -> Iterator[list[signal.Signals]]:
+    """Within the block, Ctrl-C still raises KeyboardInterrupt and is also recorded in the list.
+
+    Code inside Ray/Tune can catch a KeyboardInterrupt and carry on; the caller checks the list
+    when the block's work returns and raises then (main thread only; elsewhere nothing changes).
+    """
+    received: list[signal.Signals] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def _record(signum: int, frame: FrameType | None) -> None:
+        received.append(signal.Signals(signum))
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, _record)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGINT, previous)

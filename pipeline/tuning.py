@@ -27,7 +27,7 @@ from pipeline import paths, tracking
 from pipeline.config import ExperimentConf, SpaceType, as_dict, flatten
 from pipeline.diagnostics import convergence_metrics
 from pipeline.envconf import policy_ids
-from pipeline.interrupts import sigterm_interrupts
+from pipeline.interrupts import sigint_recorded, sigterm_interrupts
 from pipeline.postrun import trial_conf
 from pipeline.replicates import ReplicateOutcome, replicate_conf
 from pipeline.rllib import ray_session, set_torch_threads
@@ -179,8 +179,10 @@ def tune_interrupts() -> Iterator[None]:
     saved = os.environ.get("TUNE_DISABLE_SIGINT_HANDLER")
     os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"
     try:
-        with sigterm_interrupts():
+        with sigterm_interrupts(), sigint_recorded() as received:
             yield
+            if received:  # a Ctrl-C that something inside Ray/Tune caught: still an interrupt
+                raise KeyboardInterrupt(f"interrupted by {received[0].name} during training")
     finally:
         if saved is None:
             os.environ.pop("TUNE_DISABLE_SIGINT_HANDLER", None)

@@ -70,7 +70,7 @@ bench: install
 	$(PY) -m benchmarks
 
 # Mutation score of the result-deciding pure-Python modules ([tool.mutmut] in pyproject.toml);
-# not part of `make test` (about 2.5 min quiet). Surviving mutants are listed at the end.
+# not part of `make test` (over an hour on 2 cores). Surviving mutants are listed at the end.
 # per module: killed / all mutants (timeouts, counted as killed, in brackets), from mutmut's .meta
 MUTATION_SCORES := import json, pathlib; \
   [print(f"{str(p)[8:-5]:38} {k + t:4d}/{len(c):4d} killed ({t} timeouts) {100 * (k + t) / len(c):5.1f}%") \

@@ -23,6 +23,7 @@ from market.simulator import MarketSimulator
 from market.state import ABS_RET_EWMA, MID
 
 OBSERVE, REWARD, REWARD_LAST = 0, 1, 2  # kernel modes: observations only, + rewards, last step
+_SIDES = np.array(ACTION_TO_SIDE, dtype=np.int64)  # action -> simulator side, vectorised
 
 
 @njit(cache=True)
@@ -145,10 +146,31 @@ class AgentIO:
             if not 0 <= a <= 2 or a != action:
                 raise ValueError(f"action[{name!r}]={action!r}: must be 0 HOLD, 1 BUY or 2 SELL")
             sides[i] = ACTION_TO_SIDE[a]
+        obs, rewards, done = self._advance(sides)
+        names = self.names
+        obs_out = dict(zip(names, obs, strict=True))
+        return obs_out, dict(zip(names, rewards.tolist(), strict=True)), done
+
+    def step_array(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+        """`step` without dicts: `actions[i]` (0/1/2) is agent `names[i]`'s.
+
+        Returns ((n, 15) float32 observations, (n,) float64 rewards, truncated), in simulator
+        order. ValueError for a wrong shape or an action outside 0/1/2.
+        """
+        acts = np.asarray(actions)
+        n = len(self.names)
+        if acts.shape != (n,) or acts.dtype.kind not in "iu":
+            raise ValueError(
+                f"actions: need an integer array of shape ({n},) (one per agent {self.names}),"
+                f" got {acts.dtype} {acts.shape}"
+            )
+        if n and (acts.min() < 0 or acts.max() > 2):
+            raise ValueError(f"actions={acts.tolist()}: each must be 0 HOLD, 1 BUY or 2 SELL")
+        return self._advance(_SIDES[acts])
+
+    def _advance(self, sides: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
         sim = self.sim
         sim.step_sides(sides)
         done = sim.step_count >= self.episode_length
         obs, rewards = self._call(REWARD_LAST if done else REWARD)
-        names = self.names
-        obs_out = dict(zip(names, obs, strict=True))
-        return obs_out, dict(zip(names, rewards.tolist(), strict=True)), done
+        return obs, rewards, done

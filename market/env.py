@@ -131,6 +131,23 @@ class MultiAgentMarketEnv(MultiAgentEnv):
         truncateds["__all__"] = done
         return obs, rewards, terminateds, truncateds, {name: {} for name in self.agents}
 
+    # ------------------------------------------------------------------ array face
+    def reset_array(self, *, seed: int | None = None) -> np.ndarray:
+        """`reset` without dicts: the (n_agents, 15) float32 observations in `agents` order."""
+        self.reset(seed=seed)
+        return self._io.observation_array()
+
+    def step_array(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+        """`step` without dicts, for batched samplers (pipeline/env_runners.py).
+
+        `actions[i]` (0 HOLD, 1 BUY, 2 SELL) is agent `agents[i]`'s. Returns the (n, 15) float32
+        observations, the (n,) rewards and whether the episode is truncated, in `agents` order;
+        the same market, records and numbers as `step` with the same actions.
+        """
+        if not self._started:
+            raise RuntimeError("call reset() before step_array()")
+        return self._io.step_array(actions)
+
     # ------------------------------------------------------------------ extras
     def observe(self, name: str) -> np.ndarray:
         """The current observation of RL agent `name` (KeyError if not live)."""

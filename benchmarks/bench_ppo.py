@@ -61,6 +61,16 @@ class TrivialMarketEnv(MultiAgentEnv):
         rewards = {name: 0.0 for name in self.agents}
         return obs, rewards, {"__all__": False}, {"__all__": done}, {}
 
+    # The market env's array face, so both envs run under the same (batched) env runner.
+    def reset_array(self, *, seed: int | None = None) -> np.ndarray:
+        self._t = 0
+        return np.zeros((len(self.agents), OBS_DIM), dtype=np.float32)
+
+    def step_array(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+        self._t += 1
+        n = len(self.agents)
+        return np.zeros((n, OBS_DIM), np.float32), np.zeros(n), self._t >= self.episode_length
+
 
 @dataclass
 class Rates:

@@ -17,7 +17,6 @@ guaranteed, so several remote runners are not bit-reproducible.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,19 +26,9 @@ import ray
 from ray.rllib.algorithms.ppo import PPOConfig
 from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
-from ray.rllib.env.multi_agent_env_runner import MultiAgentEnvRunner
-from ray.rllib.utils.metrics import (
-    NUM_AGENT_STEPS_SAMPLED,
-    NUM_AGENT_STEPS_SAMPLED_LIFETIME,
-    NUM_ENV_STEPS_SAMPLED,
-    NUM_ENV_STEPS_SAMPLED_LIFETIME,
-    NUM_EPISODES,
-    NUM_EPISODES_LIFETIME,
-    NUM_MODULE_STEPS_SAMPLED,
-    NUM_MODULE_STEPS_SAMPLED_LIFETIME,
-)
 
 from pipeline.config import ExperimentConf, RayConf
+from pipeline.env_runners import BatchedEnvRunner, LeanEnvRunner, has_array_face
 from pipeline.envconf import (
     default_env_class,
     env_config,
@@ -71,81 +60,9 @@ class AgentToModule:
         return self.mapping[str(agent_id)]
 
 
-class LeanEnvRunner(MultiAgentEnvRunner):
-    """RLlib's multi-agent env runner with per-sample instead of per-agent-step bookkeeping.
-
-    RLlib logs four counters per agent and env step and toggles each module between train and
-    eval mode around every forward pass; here the agent and module counters are summed over one
-    ``sample()`` call and logged once (same totals), and the inference-only modules stay in eval
-    mode (they are never trained: the learner has its own copy).
-    """
-
-    def make_module(self) -> None:  # noqa: D102
-        super().make_module()
-        if self.module is not None:
-            for module_id in list(self.module.keys()):
-                _pin_eval(self.module[module_id])
-            _sorted_forwards(self.module)
-
-    def sample(self, **kwargs: Any) -> Any:  # noqa: D102
-        self._counts: Counter[Any] = Counter()
-        try:
-            return super().sample(**kwargs)
-        finally:
-            self._flush_counts()
-
-    def _increase_sampled_metrics(self, num_steps: int, next_obs: Any, episode: Any) -> int:
-        counts = self._counts
-        counts[ENV_STEPS] += num_steps
-        counts[EPISODES] += int(episode.is_done)
-        for aid in next_obs:
-            counts[(AGENT, str(aid))] += 1
-            counts[(MODULE, episode.module_for(aid))] += 1
-        return num_steps
-
-    def _flush_counts(self) -> None:
-        log = self.metrics.log_value
-        counts = self._counts
-        if counts[ENV_STEPS]:
-            log(NUM_ENV_STEPS_SAMPLED, counts[ENV_STEPS], reduce="sum")
-            log(NUM_ENV_STEPS_SAMPLED_LIFETIME, counts[ENV_STEPS], reduce="lifetime_sum",
-                with_throughput=True)  # fmt: skip
-        if counts[EPISODES]:
-            log(NUM_EPISODES, counts[EPISODES], reduce="sum")
-            log(NUM_EPISODES_LIFETIME, counts[EPISODES], reduce="lifetime_sum")
-        for key, n in sorted(counts.items(), key=str):
-            if isinstance(key, tuple):
-                kind, name = key
-                keys = _COUNTER_KEYS[kind]
-                log((keys[0], name), n, reduce="sum")
-                log((keys[1], name), n, reduce="lifetime_sum")
-        counts.clear()
-
-
-ENV_STEPS, EPISODES, AGENT, MODULE = "env_steps", "episodes", "agent", "module"
-_COUNTER_KEYS = {
-    AGENT: (NUM_AGENT_STEPS_SAMPLED, NUM_AGENT_STEPS_SAMPLED_LIFETIME),
-    MODULE: (NUM_MODULE_STEPS_SAMPLED, NUM_MODULE_STEPS_SAMPLED_LIFETIME),
-}
-
-
-def _sorted_forwards(multi: Any) -> None:
-    """Run the modules' forward passes, and so their action sampling, in module-id order.
-
-    RLlib builds the per-module batch in an order that follows Python's string hashing, which
-    differs between processes (PYTHONHASHSEED); the modules then draw their actions from the
-    shared torch RNG in a different order and two runs of one seed diverge.
-    """
-    explore, infer = multi.forward_exploration, multi.forward_inference
-    multi.forward_exploration = lambda batch, **kw: explore(dict(sorted(batch.items())), **kw)
-    multi.forward_inference = lambda batch, **kw: infer(dict(sorted(batch.items())), **kw)
-
-
-def _pin_eval(module: Any) -> None:
-    """Put an inference-only module in eval mode once and skip the per-call mode toggling."""
-    module.eval()
-    module.forward_exploration = module._forward_exploration
-    module.forward_inference = module._forward_inference
+def env_runner_class(env_cls: type) -> type[LeanEnvRunner]:
+    """BatchedEnvRunner for envs with an array face (the market), else LeanEnvRunner."""
+    return BatchedEnvRunner if has_array_face(env_cls) else LeanEnvRunner
 
 
 def build_ppo_config(conf: ExperimentConf, env_cls: type | None = None) -> PPOConfig:
@@ -158,13 +75,14 @@ def build_ppo_config(conf: ExperimentConf, env_cls: type | None = None) -> PPOCo
         "fcnet_activation": ppo.activation,
         "vf_share_layers": False,
     }
+    env_cls = env_cls or default_env_class()
     return (
         PPOConfig()
         .api_stack(enable_rl_module_and_learner=True, enable_env_runner_and_connector_v2=True)
         .framework("torch")
-        .environment(env_cls or default_env_class(), env_config=env_config(conf))
+        .environment(env_cls, env_config=env_config(conf))
         .env_runners(
-            env_runner_cls=LeanEnvRunner,
+            env_runner_cls=env_runner_class(env_cls),
             num_env_runners=ppo.num_env_runners,
             num_envs_per_env_runner=ppo.num_envs_per_env_runner,
             rollout_fragment_length=ppo.rollout_fragment_length,

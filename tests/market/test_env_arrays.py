@@ -36,9 +36,11 @@ def test_array_face_refuses_bad_actions_and_a_step_before_reset() -> None:
     with pytest.raises(RuntimeError, match="reset"):
         env.step_array(np.zeros(3, dtype=np.int64))
     env.reset_array(seed=1)
-    for bad, match in [(np.zeros(2, dtype=np.int64), "shape"), (np.zeros((3, 1), dtype=int), "shape"),
-                       (np.zeros(3), "integer"), (np.array([0, 3, 1]), "0 HOLD"),
-                       (np.array([-1, 0, 0]), "0 HOLD")]:  # fmt: skip
+    bad_actions = [
+        (np.zeros(2, dtype=np.int64), "shape"), (np.zeros((3, 1), dtype=int), "shape"),
+        (np.zeros(3), "integer"), (np.array([0, 3, 1]), "0 HOLD"), (np.array([-1, 0, 0]), "0 HOLD"),
+    ]  # fmt: skip
+    for bad, match in bad_actions:
         with pytest.raises(ValueError, match=match):
             env.step_array(bad)
     assert env.simulator.step_count == 0  # nothing was stepped by a refused call

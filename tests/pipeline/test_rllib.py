@@ -56,7 +56,8 @@ def test_ppo_config_has_one_module_per_policy_and_the_configured_hyperparameters
 
 
 def test_ppo_config_fixes_the_data_per_iteration_and_derives_the_seed() -> None:
-    from pipeline.rllib import LeanEnvRunner, SortedPPOLearner, rllib_seed
+    from pipeline.env_runners import BatchedEnvRunner
+    from pipeline.rllib import SortedPPOLearner, rllib_seed
 
     config = build_ppo_config(load({"seed": 11, "ppo": {"num_env_runners": 0,
                                                         "num_envs_per_env_runner": 20}}))
@@ -66,5 +67,5 @@ def test_ppo_config_fixes_the_data_per_iteration_and_derives_the_seed() -> None:
     assert config.sample_timeout_s is None and config.min_time_s_per_iteration is None
     assert config.min_sample_timesteps_per_iteration == 0
     assert config.num_envs_per_env_runner * config.rollout_fragment_length == 4000
-    assert config.env_runner_cls is LeanEnvRunner and config.learner_class is SortedPPOLearner
+    assert config.env_runner_cls is BatchedEnvRunner and config.learner_class is SortedPPOLearner
     assert config.vf_clip_param >= 1_000.0

@@ -17,6 +17,7 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 from ray.rllib.env.multi_agent_env import MultiAgentEnv
 
+from market.env import MultiAgentMarketEnv
 from pipeline.config import ExperimentConf, load
 from pipeline.paths import PROJECT_ROOT
 from pipeline.rllib import build_ppo_config, ray_session, set_torch_threads
@@ -72,6 +73,13 @@ class TrivialMarketEnv(MultiAgentEnv):
         return np.zeros((n, OBS_DIM), np.float32), np.zeros(n), self._t >= self.episode_length
 
 
+class DictOnlyMarketEnv(MultiAgentMarketEnv):
+    """The market env without its array face: trains under RLlib's own (per-step) env runner."""
+
+    reset_array = None  # type: ignore[assignment]
+    step_array = None  # type: ignore[assignment]
+
+
 @dataclass
 class Rates:
     """Market steps per second of PPO iterations (wall clock and this process's CPU time)."""
@@ -124,11 +132,13 @@ def herding_conf() -> ExperimentConf:
     return composed_conf("+experiment=herding")
 
 
-def report(label: str, conf: ExperimentConf, iterations: int) -> None:
-    """Print market env steps/s per PPO iteration of `conf` (min / median / max), vs trivial."""
+def report(label: str, conf: ExperimentConf, iterations: int, rllib_runner: bool = False) -> None:
+    """Print market env steps/s per PPO iteration of `conf` (min / median / max), vs trivial;
+    `rllib_runner`: also under RLlib's own env runner, side by side."""
     with ray_session(conf.ray):
         market = steps_per_second(conf, None, iterations)
         trivial = steps_per_second(conf, TrivialMarketEnv, iterations)
+        per_step = steps_per_second(conf, DictOnlyMarketEnv, iterations) if rllib_runner else None
     ppo = conf.ppo
     print(f"PPO iteration, {label} (batch {ppo.train_batch_size} market steps, "
           f"{ppo.num_epochs} epochs x minibatch {ppo.minibatch_size} = "
@@ -140,6 +150,10 @@ def report(label: str, conf: ExperimentConf, iterations: int) -> None:
     print(f"               sampling {np.median(market.sample_s):.2f} s + learner "
           f"{np.median(market.learn_s):.2f} s per iteration (RLlib's smoothed timers)")
     print(f"  trivial env: {span(trivial.wall)} env steps/s wall")
+    if per_step is not None:
+        print(f"  market env under RLlib's own env runner (LeanEnvRunner, dict per step): "
+              f"{span(per_step.wall)} env steps/s wall; sampling "
+              f"{np.median(per_step.sample_s):.2f} s per iteration")
     ratio = np.median(market.wall) / np.median(trivial.wall)
     print(f"  ratio market/trivial = {ratio:.2f}  (target >= {TARGET_RATIO})")
 
@@ -148,7 +162,7 @@ def main() -> None:
     """The default PPO config (conf/ppo/default.yaml, the issue's figure) and herding's."""
     conf = herding_conf()
     set_torch_threads(conf.ppo.torch_threads)
-    report("default config (conf/ppo)", composed_conf(), iterations=5)
+    report("default config (conf/ppo)", composed_conf(), iterations=5, rllib_runner=True)
     report("herding config (make run)", conf, iterations=5)
 
 

@@ -116,6 +116,30 @@ def has_array_face(env_cls: Any) -> bool:
     )
 
 
+def actor_net(module: Any) -> torch.nn.Module | None:
+    """The actor of RLlib's default PPO MLP module as one torch module (obs -> logits).
+
+    The inference-only module's own forward also runs the critic encoder (RLlib 2.60 keeps it)
+    and wraps every layer call in dicts; this is the same layers, so the same logits bit for bit
+    (tests/pipeline/test_env_runners.py). None for any other module: then its forward is used.
+    """
+    encoder, head = getattr(module, "encoder", None), getattr(module, "pi", None)
+    config = getattr(encoder, "config", None)
+    if config is None or getattr(config, "shared", True) or getattr(head, "clip_log_std", True):
+        return None
+    try:
+        actor, logits = encoder.actor_encoder.net.mlp, head.net.mlp  # type: ignore[union-attr]
+    except AttributeError:
+        return None
+    if not isinstance(actor, torch.nn.Sequential) or not isinstance(logits, torch.nn.Sequential):
+        return None
+    cached = getattr(module, "_actor_net", None)
+    if cached is None or cached[0] is not actor or cached[1] is not logits:
+        cached = (actor, logits, torch.nn.Sequential(actor, logits))
+        module._actor_net = cached
+    return cached[2]
+
+
 @dataclass
 class Chunk:
     """One sub-env's episode data since the last `sample()` call (and its lookback step).
@@ -268,8 +292,13 @@ class BatchedEnvRunner(LeanEnvRunner):
             for module_id, rows in self._rows.items():  # module-id order: RNG draws as RLlib's
                 module = modules[module_id]
                 batch = torch.from_numpy(np.ascontiguousarray(obs[:, rows].reshape(-1, dim)))
-                out = module.forward_exploration({Columns.OBS: batch})
-                dist_inputs = out[Columns.ACTION_DIST_INPUTS]
+                net = actor_net(module)
+                if net is None:
+                    dist_inputs = module.forward_exploration({Columns.OBS: batch})[
+                        Columns.ACTION_DIST_INPUTS
+                    ]
+                else:
+                    dist_inputs = net(batch)
                 dist = module.get_exploration_action_dist_cls().from_logits(dist_inputs)
                 sampled = dist.sample()
                 lp = dist.logp(sampled)

@@ -11,7 +11,7 @@ from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
 
 from market.env import MultiAgentMarketEnv
 from pipeline.config import ExperimentConf, load
-from pipeline.env_runners import BatchedEnvRunner, LeanEnvRunner, has_array_face
+from pipeline.env_runners import BatchedEnvRunner, LeanEnvRunner, actor_net, has_array_face
 from pipeline.rllib import build_ppo_config, env_runner_class, ray_session
 
 # 3 markets x 40-step fragments, 90-step episodes: episodes end inside a sample (auto-reset then).
@@ -144,5 +144,20 @@ def test_batched_runner_refuses_modes_it_does_not_implement() -> None:
         for kwargs in ({"num_episodes": 1}, {"random_actions": True}, {"explore": False}):
             with pytest.raises(ValueError, match="num_timesteps with exploration only"):
                 runner.sample(**kwargs)
+    finally:
+        runner.stop()
+
+
+def test_the_direct_actor_gives_the_modules_logits_bit_for_bit() -> None:
+    runner = _runner(load(SMALL), BatchedEnvRunner)
+    try:
+        module = runner.module["momentum"]
+        net = actor_net(module)
+        assert net is not None and actor_net(module) is net  # built once per module
+        obs = torch.from_numpy(np.random.default_rng(0).normal(size=(60, 15)).astype(np.float32))
+        expected = module.forward_exploration({"obs": obs})["action_dist_inputs"]
+        with torch.no_grad():
+            assert torch.equal(net(obs), expected)
+        assert actor_net(torch.nn.Linear(15, 3)) is None  # not RLlib's PPO MLP: its own forward
     finally:
         runner.stop()

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from ray.rllib.callbacks.callbacks import RLlibCallback
 from ray.rllib.core.columns import Columns
 from ray.rllib.env.multi_agent_env_runner import MultiAgentEnvRunner
 from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
@@ -116,6 +117,23 @@ def has_array_face(env_cls: Any) -> bool:
     )
 
 
+def _refuse_what_it_would_skip(config: Any) -> None:
+    """ValueError for settings BatchedEnvRunner would silently ignore: it runs no connectors and
+    makes no per-episode callbacks."""
+    skipped = [name for name, set_ in [
+        ("env_to_module_connector", config._env_to_module_connector is not None),
+        ("module_to_env_connector", config._module_to_env_connector is not None),
+        ("callbacks_class", config.callbacks_class is not RLlibCallback),
+        *[(f"callbacks_on_episode_{w}", getattr(config, f"callbacks_on_episode_{w}") is not None)
+          for w in ("created", "start", "step", "end")],
+    ] if set_]  # fmt: skip
+    if skipped:
+        raise ValueError(
+            f"BatchedEnvRunner runs no connectors or episode callbacks, but {', '.join(skipped)}"
+            " is set; use LeanEnvRunner (RLlib's runner)"
+        )
+
+
 def actor_net(module: Any) -> torch.nn.Module | None:
     """The actor of RLlib's default PPO MLP module as one torch module (obs -> logits).
 
@@ -187,6 +205,7 @@ class BatchedEnvRunner(LeanEnvRunner):
     """
 
     def make_env(self) -> None:  # noqa: D102
+        _refuse_what_it_would_skip(self.config)
         super().make_env()
         vector: Any = self.env
         self._subs = [sub.unwrapped for sub in vector.envs]

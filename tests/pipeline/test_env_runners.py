@@ -161,3 +161,20 @@ def test_the_direct_actor_gives_the_modules_logits_bit_for_bit() -> None:
         assert actor_net(torch.nn.Linear(15, 3)) is None  # not RLlib's PPO MLP: its own forward
     finally:
         runner.stop()
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [({"env_to_module_connector": lambda env, spaces, device: []}, "env_to_module_connector"),
+     ({"callbacks_on_episode_end": lambda **kw: None}, "callbacks_on_episode_end")],
+)  # fmt: skip
+def test_batched_runner_refuses_connectors_and_callbacks_it_would_skip(
+    setting: dict[str, Any], named: str
+) -> None:
+    config = build_ppo_config(load(SMALL))
+    if "env_to_module_connector" in setting:
+        config = config.env_runners(**setting)
+    else:
+        config = config.callbacks(on_episode_end=setting[named])
+    with pytest.raises(ValueError, match=named):
+        BatchedEnvRunner(config=config)

@@ -11,6 +11,7 @@ test_env_runners.py checks it step for step), so training with it is the same tr
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -229,8 +230,7 @@ class BatchedEnvRunner(LeanEnvRunner):
         self._chunks: list[Chunk] = []  # one per sub-env, from the first reset on
 
     def _new_chunk(self) -> Chunk:
-        episode = MultiAgentEpisode()  # only for RLlib's episode ids
-        return Chunk(episode.id_, {aid: _new_id() for aid in self._agents}, 0,
+        return Chunk(_new_id(), {aid: _new_id() for aid in self._agents}, 0,
                      started_s=time.perf_counter())  # fmt: skip
 
     def _sample(
@@ -367,6 +367,5 @@ class BatchedEnvRunner(LeanEnvRunner):
 
 
 def _new_id() -> str:
-    import uuid
-
+    """An episode id as RLlib makes them (random, not seeded: ids are not data)."""
     return uuid.uuid4().hex

@@ -6,6 +6,8 @@ env's array face (`reset_array`/`step_array`), runs each policy net once per ste
 observations, and builds the episode chunks once per `sample()` call. It returns the same
 episodes, actions and metrics as RLlib's runner for the same seed (tests/pipeline/
 test_env_runners.py checks it step for step), so training with it is the same training, faster.
+One difference on purpose: a module shared by several agents gets their rows in agent order,
+where RLlib's order follows a set of agent ids and so Python's string hashing (PYTHONHASHSEED).
 """
 
 from __future__ import annotations

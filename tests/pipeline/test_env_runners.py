@@ -106,7 +106,7 @@ def test_batched_runner_samples_what_rllibs_runner_samples(
 def test_ppo_trains_the_same_with_either_runner() -> None:
     conf = load(SMALL)
 
-    def train(cls: type) -> tuple[list[float], list[np.ndarray]]:
+    def train(cls: type) -> tuple[list[list[float]], list[torch.Tensor]]:
         algo = build_ppo_config(conf).env_runners(env_runner_cls=cls).build_algo()
         try:
             losses = []

@@ -181,8 +181,11 @@ def alloc(ocap, lcap, wcap, fcap):  # type: ignore[no-untyped-def]
     total = HEADER
     for s in sizes:
         total += s
-    buf = np.full(total, NIL, dtype=np.int64)
+    # The fill table comes last and is written before it is read: left uninitialised, a big one
+    # costs no page writes (a grow copies only the rows in use).
+    buf = np.empty(total, dtype=np.int64)
     buf[:HEADER] = 0
+    buf[HEADER : total - sizes[-1]] = NIL
     slots = (OOFF, LOFF, WOFF, HOFF, POFF, WHOFF, QBOFF, QAOFF, FOFF)
     off = HEADER
     for k in range(len(slots)):

@@ -187,6 +187,10 @@ EVENT_PARAM_BOUNDS: dict[str, dict[str, Bounds]] = {
 class EventSpec:
     """A stress event of `type` starting at `step` and lasting `duration` steps (the stress window).
 
+    `step_jitter` > 0 moves the start of every episode's window to a step drawn uniformly from
+    [step, step + step_jitter] with the episode's seed (market.events.draw_steps), so that a
+    policy that sees the clock cannot learn the event's date; 0 keeps it at `step`.
+
     Build it with `from_dict`, which fills the per-type default duration (0 = default) and
     params: flash_crash {"qty_per_step"} (market sell shares per step), liquidity_shock {}
     (market makers out), news_shock {"jump"} (log jump of the fundamental at `step`),
@@ -197,6 +201,7 @@ class EventSpec:
     step: int = bounded(0, 0)
     duration: int = bounded(0, 1)
     params: dict[str, float] = field(default_factory=dict)
+    step_jitter: int = bounded(0, 0)
 
     def check(self, p: str) -> None:
         """A known type, declared ranges of step, duration and each param."""

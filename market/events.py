@@ -9,8 +9,10 @@ scaled by `scale` for the window. Every step inside any window is flagged as str
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
 
 from market.config import EventSpec
 
@@ -38,12 +40,29 @@ def as_event(spec: EventSpec | Mapping[str, Any], at_step: int | None = None) ->
             "step": spec.step,
             "duration": spec.duration,
             "params": dict(spec.params),
+            "step_jitter": spec.step_jitter,
         }
     else:
         d = dict(spec)
     if at_step is not None:
         d["step"] = at_step
     return EventSpec.from_dict(d)
+
+
+def draw_steps(specs: Iterable[EventSpec], seq: np.random.SeedSequence) -> list[EventSpec]:
+    """The episode's events: each with `step_jitter` > 0 starts at a step drawn uniformly from
+    [step, step + step_jitter] (one generator spawned from the episode's ``seq``, events in
+    schedule order) and comes back with its jitter spent (0); the others are returned as they are.
+    """
+    specs = list(specs)
+    if not any(e.step_jitter for e in specs):
+        return specs
+    rng = np.random.default_rng(seq.spawn(1)[0])
+    return [
+        as_event(replace(e, step_jitter=0), int(e.step + rng.integers(e.step_jitter + 1)))
+        if e.step_jitter else e
+        for e in specs
+    ]
 
 
 class EventSchedule:

@@ -217,10 +217,11 @@ class EventConf:
     step: int = 0
     duration: int = 0
     params: dict[str, float] = field(default_factory=dict)
+    step_jitter: int = 0  # > 0: each episode starts it at a step drawn from [step, step + jitter]
 
     def __post_init__(self) -> None:
         owner = f"events.schedule[{self.type.value}]"
-        _non_negative(owner, step=self.step, duration=self.duration)
+        _non_negative(owner, step=self.step, duration=self.duration, step_jitter=self.step_jitter)
 
 
 @dataclass
@@ -349,10 +350,11 @@ class ExperimentConf:
             raise ConfigError(f"replicates must be an int >= 1, got {self.replicates!r}")
         length = self.hypotheses.eval_episode_length or self.market.episode_length
         for event in self.events.schedule:
-            if event.step >= min(length, self.market.episode_length):
+            if event.step + event.step_jitter >= min(length, self.market.episode_length):
+                jitter = f" + step_jitter={event.step_jitter}" if event.step_jitter else ""
                 raise ConfigError(
-                    f"events.schedule[{event.type.value}].step={event.step} is outside the "
-                    f"episode (length {min(length, self.market.episode_length)})"
+                    f"events.schedule[{event.type.value}].step={event.step}{jitter} is outside "
+                    f"the episode (length {min(length, self.market.episode_length)})"
                 )
         if HypothesisName.liquidity_impact in self.hypotheses.tests and not self.events.schedule:
             raise ConfigError(

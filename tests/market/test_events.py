@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from market.config import EventSpec
-from market.events import EventSchedule
+from market.events import EventSchedule, draw_steps
 from market.simulator import MarketSimulator
 
 SEED = 21
@@ -108,3 +108,44 @@ def test_inject_event_at_run_time() -> None:
     assert sim.market_record()["stress"].tolist()[-3:] == [False, False, True]
     with pytest.raises(ValueError, match="type='quake'"):
         sim.inject_event({"type": "quake", "step": 0})
+
+
+def _flash_start(seed: int, jitter: int, steps: int = 60) -> int:
+    spec = {"type": "flash_crash", "step": 20, "duration": 3, "step_jitter": jitter}
+    mr, _ = record([spec], steps=steps, seed=seed)
+    return int(mr.loc[mr["stress"], "step"].min())
+
+
+def test_step_jitter_draws_each_episodes_start_from_its_seed() -> None:
+    starts = [_flash_start(seed, jitter=15) for seed in range(30)]
+    assert all(20 <= s <= 35 for s in starts)
+    assert len(set(starts)) >= 8  # ~13 distinct of 16 expected; one date would be 1
+    assert min(starts) <= 23 and max(starts) >= 32
+    assert _flash_start(7, jitter=15) == starts[7]  # the same seed, the same date
+    sim = MarketSimulator({"episode_length": 60}, events=[
+        {"type": "flash_crash", "step": 20, "duration": 3, "step_jitter": 15}], seed=7)
+    assert [(e.step, e.step_jitter) for e in sim.schedule.events] == [(starts[7], 0)]
+
+
+def test_step_jitter_zero_keeps_the_date_and_the_market() -> None:
+    plain, _ = record([{"type": "news_shock", "step": 30}], steps=80)
+    zero, _ = record([{"type": "news_shock", "step": 30, "step_jitter": 0}], steps=80)
+    pd.testing.assert_frame_equal(plain, zero)
+    moved, _ = record([{"type": "news_shock", "step": 30, "step_jitter": 20}], steps=80)
+    calm, _ = record([], steps=80)
+    start = int(moved.loc[moved["stress"], "step"].min())
+    before = moved["step"] < start  # the background draws do not depend on the jitter
+    pd.testing.assert_frame_equal(moved[before], calm[before])
+
+
+def test_negative_step_jitter_is_refused() -> None:
+    with pytest.raises(ValueError, match="step_jitter"):
+        EventSpec.from_dict({"type": "flash_crash", "step": 5, "step_jitter": -1})
+
+
+def test_step_jitter_is_uniform_on_the_closed_range() -> None:
+    spec = EventSpec.from_dict({"type": "news_shock", "step": 10, "step_jitter": 3})
+    starts = [draw_steps([spec], np.random.SeedSequence(s))[0].step for s in range(4000)]
+    counts = np.bincount(starts, minlength=14)[10:]
+    assert counts.sum() == 4000 and len(counts) == 4  # nothing outside [10, 13]
+    assert counts.min() > 850  # each of the 4 dates ~1,000 times (sd ~27)

@@ -187,7 +187,7 @@ def test_the_suggested_fragment_is_at_least_one() -> None:
 # ---- events, hypotheses, ray ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("field", ["step", "duration"])
+@pytest.mark.parametrize("field", ["step", "duration", "step_jitter"])
 def test_event_step_and_duration_may_be_zero_not_negative(field: str) -> None:
     assert getattr(EventConf(**one(field, 0)), field) == 0
     refused(
@@ -305,6 +305,17 @@ def test_events_must_start_inside_the_episode() -> None:
     )
 
 
+def test_the_latest_jittered_start_must_be_inside_the_episode() -> None:
+    market = MarketConf(episode_length=100)
+    late = EventsConf(name="x", schedule=[EventConf(EventType.flash_crash, 60, 5, step_jitter=40)])
+    refused(
+        "events.schedule[flash_crash].step=60 + step_jitter=40 is outside the episode (length 100)",
+        _experiment, market=market, events=late,
+    )
+    late.schedule[0].step_jitter = 39
+    assert _experiment(market=market, events=late).events.schedule[0].step_jitter == 39
+
+
 def test_a_shorter_evaluation_episode_bounds_the_events() -> None:
     market = MarketConf(episode_length=100)
     short = HypothesesConf(eval_episode_length=50)
@@ -391,7 +402,7 @@ def test_as_dict_is_plain_and_round_trips() -> None:
     assert type(plain["hypotheses"]["tests"][0]) is str
     assert plain["agents"]["rl"][0]["style"] == "momentum"
     assert plain["events"]["schedule"][0] == {
-        "type": "flash_crash", "step": 300, "duration": 5, "params": {}
+        "type": "flash_crash", "step": 300, "duration": 5, "params": {}, "step_jitter": 0
     }
     assert load(plain) == conf
 

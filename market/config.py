@@ -190,6 +190,8 @@ class EventSpec:
     `step_jitter` > 0 moves the start of every episode's window to a step drawn uniformly from
     [step, step + step_jitter] with the episode's seed (market.events.draw_steps), so that a
     policy that sees the clock cannot learn the event's date; 0 keeps it at `step`.
+    `random_sign` (news_shock only) flips the jump's sign with probability 1/2 per episode, so
+    that no position taken before the news pays in expectation.
 
     Build it with `from_dict`, which fills the per-type default duration (0 = default) and
     params: flash_crash {"qty_per_step"} (market sell shares per step), liquidity_shock {}
@@ -202,12 +204,17 @@ class EventSpec:
     duration: int = bounded(0, 1)
     params: dict[str, float] = field(default_factory=dict)
     step_jitter: int = bounded(0, 0)
+    random_sign: bool = False
 
     def check(self, p: str) -> None:
         """A known type, declared ranges of step, duration and each param."""
         _require(self.type in EVENT_TYPES, f"{p}.type", self.type,
                  f"choose from {list(EVENT_TYPES)}")  # fmt: skip
         check_fields(self, p)
+        _require(type(self.random_sign) is bool, f"{p}.random_sign", self.random_sign,
+                 "must be true or false")  # fmt: skip
+        _require(not self.random_sign or self.type == "news_shock", f"{p}.random_sign",
+                 self.random_sign, "only a news_shock has a sign")  # fmt: skip
         allowed = EVENT_PARAM_BOUNDS[self.type]
         for k, v in self.params.items():
             _require(k in allowed, f"{p}.params", k,

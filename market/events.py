@@ -41,6 +41,7 @@ def as_event(spec: EventSpec | Mapping[str, Any], at_step: int | None = None) ->
             "duration": spec.duration,
             "params": dict(spec.params),
             "step_jitter": spec.step_jitter,
+            "random_sign": spec.random_sign,
         }
     else:
         d = dict(spec)
@@ -49,20 +50,26 @@ def as_event(spec: EventSpec | Mapping[str, Any], at_step: int | None = None) ->
     return EventSpec.from_dict(d)
 
 
-def draw_steps(specs: Iterable[EventSpec], seq: np.random.SeedSequence) -> list[EventSpec]:
-    """The episode's events: each with `step_jitter` > 0 starts at a step drawn uniformly from
-    [step, step + step_jitter] (one generator spawned from the episode's ``seq``, events in
-    schedule order) and comes back with its jitter spent (0); the others are returned as they are.
+def draw_events(specs: Iterable[EventSpec], seq: np.random.SeedSequence) -> list[EventSpec]:
+    """The episode's events, drawn with one generator spawned from the episode's ``seq`` (events
+    in schedule order): a `step_jitter` > 0 moves the start to a step drawn uniformly from
+    [step, step + step_jitter], a `random_sign` flips a news shock's jump with probability 1/2.
+    Drawn events come back with the draw spent (jitter 0, fixed sign); the others as they are.
     """
     specs = list(specs)
-    if not any(e.step_jitter for e in specs):
+    if not any(e.step_jitter or e.random_sign for e in specs):
         return specs
     rng = np.random.default_rng(seq.spawn(1)[0])
-    return [
-        as_event(replace(e, step_jitter=0), int(e.step + rng.integers(e.step_jitter + 1)))
-        if e.step_jitter else e
-        for e in specs
-    ]
+    drawn = []
+    for e in specs:
+        if e.step_jitter or e.random_sign:
+            step = e.step + int(rng.integers(e.step_jitter + 1)) if e.step_jitter else e.step
+            params = dict(e.params)
+            if e.random_sign and rng.random() < 0.5:
+                params["jump"] = -params["jump"]
+            e = as_event(replace(e, step_jitter=0, random_sign=False, params=params), step)
+        drawn.append(e)
+    return drawn
 
 
 class EventSchedule:

@@ -29,7 +29,7 @@ from market.agents.base import MV_SIZE, N_ROWS, PRICE, QTY, TraderGroup
 from market.agents.market_maker import QUOTE_LIFETIME
 from market.book import OrderBook
 from market.config import AgentSpec, EventSpec, MarketConfig
-from market.events import NO_EFFECTS, EventSchedule, StepEffects, as_event, draw_steps
+from market.events import NO_EFFECTS, EventSchedule, StepEffects, as_event, draw_events
 from market.expiry import ExpiryQueue
 from market.orders import FillBatch
 from market.records import AgentRecorder, MarketRecorder
@@ -91,7 +91,7 @@ class MarketSimulator:
         children = seq.spawn(len(STREAMS))
         self._rngs = {n: np.random.default_rng(s) for n, s in zip(STREAMS, children, strict=True)}
         self.book = OrderBook()
-        self.schedule = EventSchedule(draw_steps(self._scheduled, seq))  # after STREAMS' spawn
+        self.schedule = EventSchedule(draw_events(self._scheduled, seq))  # after STREAMS' spawn
         self.accounts_book = Accounts(round(cfg.initial_cash / cfg.tick_size), cfg.initial_shares)
         self.groups: dict[str, TraderGroup] = {}
         for kind in BACKGROUND_KINDS:

@@ -218,6 +218,7 @@ class EventConf:
     duration: int = 0
     params: dict[str, float] = field(default_factory=dict)
     step_jitter: int = 0  # > 0: each episode starts it at a step drawn from [step, step + jitter]
+    random_sign: bool = False  # news_shock: each episode flips the jump's sign with probability 1/2
 
     def __post_init__(self) -> None:
         owner = f"events.schedule[{self.type.value}]"

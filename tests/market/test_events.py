@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from market.config import EventSpec
-from market.events import EventSchedule, draw_steps
+from market.events import EventSchedule, draw_events
 from market.simulator import MarketSimulator
 
 SEED = 21
@@ -145,7 +145,26 @@ def test_negative_step_jitter_is_refused() -> None:
 
 def test_step_jitter_is_uniform_on_the_closed_range() -> None:
     spec = EventSpec.from_dict({"type": "news_shock", "step": 10, "step_jitter": 3})
-    starts = [draw_steps([spec], np.random.SeedSequence(s))[0].step for s in range(4000)]
+    starts = [draw_events([spec], np.random.SeedSequence(s))[0].step for s in range(4000)]
     counts = np.bincount(starts, minlength=14)[10:]
     assert counts.sum() == 4000 and len(counts) == 4  # nothing outside [10, 13]
     assert counts.min() > 850  # each of the 4 dates ~1,000 times (sd ~27)
+
+
+def test_random_sign_flips_a_news_shock_in_about_half_the_episodes() -> None:
+    spec = EventSpec.from_dict({"type": "news_shock", "step": 10, "params": {"jump": -0.03},
+                                "random_sign": True})  # fmt: skip
+    jumps = [draw_events([spec], np.random.SeedSequence(s))[0].params["jump"] for s in range(2000)]
+    assert set(jumps) == {-0.03, 0.03}
+    assert 900 < jumps.count(0.03) < 1100  # binomial(2000, 1/2): sd ~22
+    drawn = draw_events([spec], np.random.SeedSequence(5))[0]
+    assert (drawn.step, drawn.random_sign) == (10, False)
+    mr, _ = record([{"type": "news_shock", "step": 30, "params": {"jump": 0.05},
+                     "random_sign": True}], steps=40, seed=5)  # fmt: skip
+    sign = np.sign(draw_events([spec], np.random.SeedSequence(5))[0].params["jump"])
+    assert np.sign(mr["fundamental"].iloc[31] - mr["fundamental"].iloc[29]) == -sign
+
+
+def test_random_sign_is_refused_for_events_without_a_sign() -> None:
+    with pytest.raises(ValueError, match="only a news_shock has a sign"):
+        EventSpec.from_dict({"type": "flash_crash", "step": 5, "random_sign": True})

@@ -402,7 +402,8 @@ def test_as_dict_is_plain_and_round_trips() -> None:
     assert type(plain["hypotheses"]["tests"][0]) is str
     assert plain["agents"]["rl"][0]["style"] == "momentum"
     assert plain["events"]["schedule"][0] == {
-        "type": "flash_crash", "step": 300, "duration": 5, "params": {}, "step_jitter": 0
+        "type": "flash_crash", "step": 300, "duration": 5, "params": {}, "step_jitter": 0,
+        "random_sign": False,
     }
     assert load(plain) == conf
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from ray import tune
 from ray.tune import Callback, Checkpoint, PlacementGroupFactory, RunConfig, TuneConfig, Tuner
+from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 
 from pipeline import paths, tracking
 from pipeline.config import ExperimentConf, SpaceType, as_dict, flatten
@@ -169,25 +170,32 @@ def storage_path(conf: ExperimentConf) -> str:
     return str(Path(configured).resolve() if configured else paths.outputs_dir() / "ray_results")
 
 
+TUNE_SWITCHES = {"TUNE_DISABLE_SIGINT_HANDLER": "1", "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1"}
+
+
 @contextmanager
 def tune_interrupts() -> Iterator[None]:
     """Ctrl-C and SIGTERM raise KeyboardInterrupt in the driver instead of Tune's soft stop.
 
     Tune's own SIGINT handler would end ``fit()`` normally with partial results (a run that
     looks FINISHED); Ray's SIGTERM handler exits with SystemExit (a run that looks FAILED).
+    Tune's automatic loggers are off (``run_trainings`` passes the CSV and JSON ones): the
+    TensorBoardX logger feeds a background thread through a queue, and a SIGTERM raised inside
+    its ``put`` once left that thread waiting, so the killed run never exited (CI, under load).
     """
-    saved = os.environ.get("TUNE_DISABLE_SIGINT_HANDLER")
-    os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"
+    saved = {name: os.environ.get(name) for name in TUNE_SWITCHES}
+    os.environ.update(TUNE_SWITCHES)
     try:
         with sigterm_interrupts(), sigint_recorded() as received:
             yield
             if received:  # a Ctrl-C that something inside Ray/Tune caught: still an interrupt
                 raise KeyboardInterrupt(f"interrupted by {received[0].name} during training")
     finally:
-        if saved is None:
-            os.environ.pop("TUNE_DISABLE_SIGINT_HANDLER", None)
-        else:
-            os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def run_trainings(
@@ -215,7 +223,8 @@ def run_trainings(
             trial_dirname_creator=lambda t: f"v{t.config['variant']}_r{t.config['replicate']}",
         ),
         run_config=RunConfig(
-            name=name, storage_path=storage_path(conf), callbacks=[callback], verbose=1
+            name=name, storage_path=storage_path(conf), verbose=1,
+            callbacks=[callback, CSVLoggerCallback(), JsonLoggerCallback()],
         ),
     )
     try:

@@ -188,7 +188,7 @@ class EventSpec:
     """A stress event of `type` starting at `step` and lasting `duration` steps (the stress window).
 
     `step_jitter` > 0 moves the start of every episode's window to a step drawn uniformly from
-    [step, step + step_jitter] with the episode's seed (market.events.draw_steps), so that a
+    [step, step + step_jitter] with the episode's seed (market.events.draw_events), so that a
     policy that sees the clock cannot learn the event's date; 0 keeps it at `step`.
     `random_sign` (news_shock only) flips the jump's sign with probability 1/2 per episode, so
     that no position taken before the news pays in expectation.

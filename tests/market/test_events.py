@@ -159,10 +159,11 @@ def test_random_sign_flips_a_news_shock_in_about_half_the_episodes() -> None:
     assert 900 < jumps.count(0.03) < 1100  # binomial(2000, 1/2): sd ~22
     drawn = draw_events([spec], np.random.SeedSequence(5))[0]
     assert (drawn.step, drawn.random_sign) == (10, False)
-    mr, _ = record([{"type": "news_shock", "step": 30, "params": {"jump": 0.05},
-                     "random_sign": True}], steps=40, seed=5)  # fmt: skip
-    sign = np.sign(draw_events([spec], np.random.SeedSequence(5))[0].params["jump"])
-    assert np.sign(mr["fundamental"].iloc[31] - mr["fundamental"].iloc[29]) == -sign
+    mr, sim = record([{"type": "news_shock", "step": 30, "params": {"jump": 0.05},
+                       "random_sign": True}], steps=40, seed=5)  # fmt: skip
+    jump = sim.schedule.events[0].params["jump"]  # the episode's draw: seed 5 flips it
+    assert jump == -0.05
+    assert np.sign(mr["fundamental"].iloc[31] - mr["fundamental"].iloc[29]) == np.sign(jump)
 
 
 def test_random_sign_is_refused_for_events_without_a_sign() -> None:

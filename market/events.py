@@ -9,7 +9,7 @@ scaled by `scale` for the window. Every step inside any window is flagged as str
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -34,15 +34,9 @@ NO_EFFECTS = StepEffects()
 
 def as_event(spec: EventSpec | Mapping[str, Any], at_step: int | None = None) -> EventSpec:
     """Validate a spec (dict or EventSpec), optionally moving it to `at_step`."""
-    if isinstance(spec, EventSpec):
-        d: dict[str, Any] = {
-            "type": spec.type,
-            "step": spec.step,
-            "duration": spec.duration,
-            "params": dict(spec.params),
-            "step_jitter": spec.step_jitter,
-            "random_sign": spec.random_sign,
-        }
+    if isinstance(spec, EventSpec):  # every field, so a new one is never dropped here
+        d: dict[str, Any] = {f.name: getattr(spec, f.name) for f in fields(spec)}
+        d["params"] = dict(spec.params)
     else:
         d = dict(spec)
     if at_step is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
+from enum import Enum
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -19,59 +19,17 @@ from omegaconf.errors import OmegaConfBaseException
 # The market's vocabulary (one definition, market/vocabulary.py), re-exported under these names.
 from market.vocabulary import EventType as EventType
 from market.vocabulary import Style as Style
+from pipeline.names import Counterfactual as Counterfactual
+from pipeline.names import HerdingReference as HerdingReference
+from pipeline.names import HypothesisName as HypothesisName
+from pipeline.names import Mode as Mode
+from pipeline.names import PolicyMapping as PolicyMapping
+from pipeline.names import SpaceType as SpaceType
 from pipeline.paths import outputs_dir
 
 
 class ConfigError(ValueError):
     """A configuration that cannot run; the message names the field and the value."""
-
-
-class Counterfactual(StrEnum):
-    """What replaces the RL agents in the baseline market of the evaluation."""
-
-    noise = "noise"  # noise traders of matched order size and trading rate
-    removed = "removed"  # the RL agents never trade
-    rule_based = "rule_based"  # the rule-based counterpart of each RL style
-
-
-class HerdingReference(StrEnum):
-    """Who acts in the RL agents' slots in H3's reference arm (same seeds, same information)."""
-
-    rule_based = "rule_based"  # the style's rule-based counterpart: same public signals
-    noise = "noise"  # noise traders of matched rate: no information at all
-
-
-class PolicyMapping(StrEnum):
-    """How RL agents map to RLModules: one per agent, one per style, or one shared."""
-
-    per_agent = "per_agent"
-    per_style = "per_style"
-    shared = "shared"
-
-
-class HypothesisName(StrEnum):
-    """The hypothesis tests of pipeline.hypotheses."""
-
-    volatility_amplification = "volatility_amplification"
-    liquidity_impact = "liquidity_impact"
-    herding = "herding"
-
-
-class SpaceType(StrEnum):
-    """Ray Tune search-space primitives a sweep parameter can use."""
-
-    grid = "grid"
-    choice = "choice"
-    uniform = "uniform"
-    loguniform = "loguniform"
-    randint = "randint"
-
-
-class Mode(StrEnum):
-    """Whether a sweep maximises or minimises its metric."""
-
-    max = "max"
-    min = "min"
 
 
 def _positive(owner: str, **values: float | int) -> None:
@@ -443,29 +401,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     return value
-
-
-def flatten(tree: dict[str, Any] | list[Any], prefix: str = "") -> dict[str, Any]:
-    """Dotted keys for a nested dict, lists indexed (agents.rl.0.name): MLflow params."""
-    flat: dict[str, Any] = {}
-    items: Any = tree.items() if isinstance(tree, dict) else enumerate(tree)
-    for key, value in items:
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict | list) and value:
-            flat.update(flatten(value, dotted + "."))
-        else:
-            flat[dotted] = value
-    return flat
-
-
-def set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``tree[a][b][c] = value`` for key "a.b.c" (a sweep trial's override)."""
-    *parents, last = key.split(".")
-    node = tree
-    for part in parents:
-        if part not in node or not isinstance(node[part], dict):
-            raise ConfigError(f"sweep key {key!r}: {part!r} is not a config section")
-        node = node[part]
-    if last not in node:
-        raise ConfigError(f"sweep key {key!r}: unknown field {last!r}")
-    node[last] = value

@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 from pipeline.config import ExperimentConf, load
 from pipeline.envconf import check_env_config, policy_ids
 from pipeline.interrupts import sigterm_interrupts
+from pipeline.names import RunKind
 from pipeline.postrun import (
     ExperimentResult,
     evaluate_and_record,
@@ -47,7 +48,7 @@ def _run(conf: ExperimentConf) -> ExperimentResult:
     out = output_dir(conf)
     print(f"[pipeline] experiment {conf.name!r}: {conf.replicates} replicate(s), outputs in {out}",
           flush=True)
-    with start_parent_run(conf, f"{conf.name}-{out.name}", "pipeline") as parent:
+    with start_parent_run(conf, f"{conf.name}-{out.name}", RunKind.pipeline) as parent:
         record_config(parent, conf, out)
         outcomes = train_replicates(conf, parent, out)
         report, hypotheses = evaluate_and_record(conf, out, parent, outcomes, policy_ids(conf))

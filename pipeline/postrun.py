@@ -20,9 +20,11 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from pipeline import paths, tracking
-from pipeline.config import ExperimentConf, as_dict, flatten, load, set_dotted
+from pipeline.config import ExperimentConf, as_dict, load
 from pipeline.diagnostics import convergence_metrics
+from pipeline.dotted import flatten, set_dotted
 from pipeline.envconf import policy_ids
+from pipeline.names import RunKind
 from pipeline.replicates import ReplicateOutcome
 
 
@@ -55,7 +57,7 @@ def agents_tag(conf: ExperimentConf) -> str:
 
 
 def start_parent_run(
-    conf: ExperimentConf, run_name: str, kind: str
+    conf: ExperimentConf, run_name: str, kind: RunKind
 ) -> AbstractContextManager[tracking.RunLogger]:
     """The MLflow parent run of a pipeline run or a sweep, in the experiment named by the config."""
     return tracking.start_run(

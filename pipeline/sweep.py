@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import tracking
-from pipeline.config import ExperimentConf, as_dict, flatten
+from pipeline.config import ExperimentConf, as_dict
+from pipeline.dotted import flatten
 from pipeline.envconf import check_env_config, policy_ids
+from pipeline.names import RunKind
 from pipeline.postrun import (
     ExperimentResult,
     agents_tag,
@@ -47,7 +49,7 @@ def _trial_runs(
         variant = trial_conf(base, overrides)
         tags = {
             tracking.PARENT_TAG: parent.run_id,
-            tracking.KIND_TAG: "trial",
+            tracking.KIND_TAG: RunKind.trial,
             TRIAL_TAG: f"variant-{index}",
             tracking.AGENTS_TAG: agents_tag(variant),
         }
@@ -106,7 +108,7 @@ def run_sweep(conf: ExperimentConf, out: Path) -> ExperimentResult:
     variants = sample_variants(conf)
     for overrides in variants:  # a trial the market would refuse fails the sweep before training
         check_env_config(trial_conf(as_dict(conf), overrides))
-    with start_parent_run(conf, run_name, "sweep") as parent:
+    with start_parent_run(conf, run_name, RunKind.sweep) as parent:
         record_config(parent, conf, out)
         runs = _trial_runs(conf, parent, variants)
         try:

@@ -23,6 +23,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from pipeline import paths
+from pipeline.names import RunKind
 
 KIND_TAG = "thinking_market.kind"
 AGENTS_TAG = "thinking_market.agents"
@@ -135,7 +136,7 @@ def start_run(
     tracking_uri: str | None = None,
     artifact_root: str | None = None,
     run_name: str | None = None,
-    kind: str = "pipeline",
+    kind: RunKind = RunKind.pipeline,
     parent_run_id: str | None = None,
     tags: Mapping[str, str] | None = None,
 ) -> Iterator[RunLogger]:

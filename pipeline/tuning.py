@@ -25,8 +25,9 @@ from ray.tune import Callback, Checkpoint, PlacementGroupFactory, RunConfig, Tun
 from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 
 from pipeline import paths, tracking
-from pipeline.config import ExperimentConf, SpaceType, as_dict, flatten
+from pipeline.config import ExperimentConf, SpaceType, as_dict
 from pipeline.diagnostics import convergence_metrics
+from pipeline.dotted import flatten
 from pipeline.envconf import policy_ids
 from pipeline.interrupts import sigint_recorded, sigterm_interrupts
 from pipeline.postrun import trial_conf

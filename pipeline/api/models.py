@@ -6,7 +6,6 @@ so the OpenAPI schema states them and FastAPI refuses anything outside them with
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -15,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from market.vocabulary import AgentType as AgentType
 from market.vocabulary import EventType as EventType
 from market.vocabulary import TraderType as TraderType
+from pipeline.names import HypothesisName as HypothesisName
+from pipeline.names import RunKind as RunKind
 
 MAX_STEPS = 10_000
 MAX_SEED = 2**32 - 1
@@ -42,22 +43,6 @@ Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 Replicate = Annotated[int, Field(ge=0, le=MAX_REPLICATE)]
 REPLICATE_HELP = "replicate whose checkpoint to use (default: the run's own, else replicate 0)"
 SimulationSource = Literal["defaults", "experiment", "run"]
-
-
-class HypothesisName(StrEnum):
-    """The hypotheses the pipeline tests and stores in MLflow."""
-
-    volatility_amplification = "volatility_amplification"
-    liquidity_impact = "liquidity_impact"
-    herding = "herding"
-
-
-class RunKind(StrEnum):
-    """Value of the ``thinking_market.kind`` tag of a run."""
-
-    pipeline = "pipeline"
-    sweep = "sweep"
-    trial = "trial"
 
 
 class RequestBody(BaseModel):

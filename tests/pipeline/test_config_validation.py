@@ -31,11 +31,10 @@ from pipeline.config import (
     SweepConf,
     SweepParam,
     as_dict,
-    flatten,
     load,
     register,
-    set_dotted,
 )
+from pipeline.dotted import flatten, set_dotted
 from pipeline.paths import outputs_dir
 
 
@@ -441,3 +440,14 @@ def test_register_stores_the_schema_and_the_outputs_resolver() -> None:
     finally:
         repo.setdefault("config_schema.yaml", saved)
         register()
+
+
+def test_one_list_of_hypothesis_and_run_kind_names() -> None:
+    # The API's enums are the pipeline's (pipeline/names.py), and every name is a test module's.
+    from pipeline.api import models as api_models
+    from pipeline.hypotheses import herd, liquidity, volatility
+    from pipeline.names import RunKind
+
+    assert api_models.HypothesisName is HypothesisName
+    assert api_models.RunKind is RunKind
+    assert [h.value for h in HypothesisName] == [volatility.NAME, liquidity.NAME, herd.NAME]

@@ -16,10 +16,9 @@ from pipeline.config import (
     Counterfactual,
     EventType,
     as_dict,
-    flatten,
     load,
-    set_dotted,
 )
+from pipeline.dotted import flatten, set_dotted
 from pipeline.envconf import check_env_config
 from pipeline.hypotheses.design import check_study_can_reject
 from pipeline.paths import PROJECT_ROOT

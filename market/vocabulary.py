@@ -70,15 +70,17 @@ STYLES: Final = tuple(s.value for s in Style)
 EVENT_TYPES: Final = tuple(e.value for e in EventType)
 
 # Defaults of one RL agent's fields (market.config.AgentSpec, pipeline.config.AgentConf).
-# risk_aversion 0.05: the value every experiment has trained and been evaluated with; the
-# adaptive reward is base - risk_aversion * (risk / unit)**2 with the ex-ante risk about 0.15
-# units a step at a full position in a calm market and several times that in a crash.
+# risk_aversion 0.005: the adaptive reward is base - risk_aversion * (risk / unit)**2 with the
+# ex-ante risk about 0.15 units a step at a full position in a calm market and ~20 in a flash crash;
+# at 0.05 the penalty for holding 100 shares through a crash (~20 a step) dwarfed the expected
+# recovery gain (~0.6 a step), so holding flat was optimal and the adaptive agent never learned to
+# trade (README, Training); 0.005 keeps a variance penalty that still bounds crash positions.
 AGENT_DEFAULTS: Final = MappingProxyType({
     "order_size": 10,
     "max_position": 100,
     "trend_weight": 0.05,
     "inventory_penalty": 0.02,
-    "risk_aversion": 0.05,
+    "risk_aversion": 0.005,
 })  # fmt: skip
 
 # Stress event types -> (default duration in steps, default params).

@@ -69,7 +69,7 @@ class AgentConf:
     max_position: int = 100
     trend_weight: float = 0.05  # momentum style
     inventory_penalty: float = 0.02  # mean_reversion style
-    risk_aversion: float = 0.05  # adaptive style
+    risk_aversion: float = 0.005  # adaptive style (market.vocabulary.AGENT_DEFAULTS)
 
     def __post_init__(self) -> None:
         owner = f"agents.rl[{self.name}]"

@@ -49,7 +49,11 @@ def test_defaults_match_the_issue() -> None:
 
 
 @pytest.mark.parametrize(
-    "events", ["none", "flash_crash", "liquidity_shock", "news_shock", "combined"]
+    "events",
+    [
+        "none", "flash_crash", "flash_crashes", "liquidity_shock", "news_shock", "combined",
+        "news_and_crashes", "combined_drawn",
+    ],
 )
 def test_event_schedules_compose(events: str) -> None:
     tests = "[volatility_amplification,herding]" if events == "none" else "[herding]"
@@ -132,6 +136,18 @@ def test_shipped_studies_are_replicated_and_powered(name: str) -> None:
     assert conf.replicates >= 5
     assert conf.hypotheses.allow_underpowered is False
     assert conf.hypotheses.herding_reference.value == "rule_based"
+
+
+@pytest.mark.parametrize("name", ["herding", "volatility", "liquidity"])
+def test_shipped_studies_draw_event_dates_and_signs(name: str) -> None:
+    """A fixed date or sign is a calendar the policies learn to bet on (docs/training_trials.md);
+    and the drawn windows never overlap, so each event is measured on its own."""
+    schedule = load(compose_config([f"+experiment={name}"])).events.schedule
+    assert len([e for e in schedule if e.type == EventType.flash_crash]) == 3
+    assert all(e.step_jitter > 0 for e in schedule)
+    assert all(e.random_sign for e in schedule if e.type == EventType.news_shock)
+    for first, second in zip(schedule, schedule[1:], strict=False):
+        assert first.step + first.step_jitter + first.duration <= second.step
 
 
 def test_smoke_is_allowed_to_be_underpowered_and_defaults_are_one_replicate() -> None:
